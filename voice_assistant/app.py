@@ -1,0 +1,213 @@
+"""Wires one assistant together: the only module that touches every room."""
+
+from __future__ import annotations
+
+import select
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol, TextIO
+
+from voice_assistant.clock import Clock, VirtualClock, WallClock
+from voice_assistant.dialog import Dialog, DialogSettings
+from voice_assistant.errors import UserFacingError
+from voice_assistant.events import Action, Event, Heard, Listen, Log, Say, Tick, TimersChanged
+from voice_assistant.grammar import Grammar
+from voice_assistant.journal import TimerStore
+from voice_assistant.speech import Speaker
+
+MAX_SCRIPT_BYTES = 1_000_000
+MAX_WAIT_SECONDS = 7 * 24 * 3600
+
+
+class RecordSink(Protocol):
+    """Where event records go (the --log file, the journal)."""
+
+    def write(self, record: dict[str, Any]) -> None: ...
+
+
+class Assistant:
+    """A dialog with its speaker, records and saved timers, driven on one clock."""
+
+    def __init__(
+        self,
+        dialog: Dialog,
+        grammar: Grammar,
+        speaker: Speaker,
+        clock: Clock,
+        sinks: Iterable[RecordSink] = (),
+        timer_store: TimerStore | None = None,
+        on_speech: Callable[[float], None] | None = None,
+    ) -> None:
+        self.dialog = dialog
+        self.grammar = grammar
+        self.speaker = speaker
+        self.clock = clock
+        self.sinks = list(sinks)
+        self.timer_store = timer_store
+        self.context = dialog.context
+        self._on_speech = on_speech
+
+    def record(self, type_: str, **data: Any) -> None:
+        record = {"t": round(self.clock.now(), 3), "type": type_, **data}
+        for sink in self.sinks:
+            sink.write(record)
+
+    def start(self) -> None:
+        """Announce the start and take back timers saved by an earlier run."""
+        self.record("state", state=self.dialog.state)
+        if self.timer_store is not None:
+            timers, warning = self.timer_store.load(self.clock.now())
+            if warning:
+                self.record("error", message=warning)
+                print(f"voice-assistant: warning: {warning}", file=sys.stderr)
+            if timers:
+                self._carry_out(self.dialog.restore_timers(timers, self.clock.now()))
+        self._carry_out([Listen(self.dialog.context)])
+
+    def hear_text(self, text: str, confidence: float | None = None) -> None:
+        """Understand typed or recognised text in the current context and react."""
+        match = self.grammar.match(text, self.context)
+        heard = Heard(
+            text=match.text if match else text.strip(),
+            intent=match.intent if match else None,
+            slots=dict(match.slots) if match else {},
+            confidence=confidence,
+        )
+        self.hear(heard)
+
+    def hear(self, heard: Heard) -> None:
+        self.record("heard", text=heard.text, intent=heard.intent, slots=dict(heard.slots),
+                    context=self.context, confidence=heard.confidence)
+        self.feed(heard)
+
+    def feed(self, event: Event) -> None:
+        self._carry_out(self.dialog.handle(event, self.clock.now()))
+
+    def tick(self) -> None:
+        self.feed(Tick())
+
+    def _carry_out(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Say):
+                self.record("say", text=action.text, kind=action.kind)
+                seconds = self.speaker.say(action.text, action.kind)
+                if self._on_speech is not None and seconds > 0:
+                    self._on_speech(seconds)
+            elif isinstance(action, Listen):
+                self.context = action.context
+            elif isinstance(action, Log):
+                self.record(action.type, **dict(action.data))
+            elif isinstance(action, TimersChanged) and self.timer_store is not None:
+                self.timer_store.save(action.timers, self.clock.now())
+
+    def close(self) -> None:
+        self.record("stopped")
+        self.speaker.close()
+
+
+# ---------------------------------------------------------------------------- scripts
+@dataclass(frozen=True)
+class ScriptLine:
+    """One line of a scripted session: an utterance, or a wait."""
+
+    number: int
+    text: str | None = None
+    wait: float | None = None
+
+
+def load_script(path: Path) -> list[ScriptLine]:
+    """Parse a script file: one utterance a line, ``/wait SECONDS``, ``#`` comments."""
+    try:
+        if path.is_dir():
+            raise UserFacingError(f"{path}: is a folder, not a script file")
+        if path.stat().st_size > MAX_SCRIPT_BYTES:
+            raise UserFacingError(f"{path}: too large for a script file")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserFacingError(f"{path}: script file not found") from None
+    except OSError as error:
+        raise UserFacingError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise UserFacingError(f"{path}:{line}: not UTF-8 text") from None
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if any(ord(ch) < 32 and ch != "\t" for ch in stripped):
+            raise UserFacingError(f"{path}:{number}: control characters in the line")
+        if stripped.startswith("/"):
+            command, _, argument = stripped.partition(" ")
+            if command != "/wait":
+                raise UserFacingError(f"{path}:{number}: unknown command '{command}' (known: /wait SECONDS)")
+            try:
+                seconds = float(argument)
+            except ValueError:
+                raise UserFacingError(f"{path}:{number}: /wait needs a number of seconds") from None
+            if not 0 <= seconds <= MAX_WAIT_SECONDS:
+                raise UserFacingError(f"{path}:{number}: /wait must be between 0 and {MAX_WAIT_SECONDS} seconds")
+            lines.append(ScriptLine(number, wait=seconds))
+        else:
+            lines.append(ScriptLine(number, text=stripped))
+    return lines
+
+
+def advance(assistant: Assistant, clock: VirtualClock, until: float) -> None:
+    """Move virtual time to ``until``, stopping at every deadline on the way."""
+    while (deadline := assistant.dialog.next_deadline()) is not None and deadline <= until:
+        clock.advance_to(deadline)
+        assistant.tick()
+    clock.advance_to(until)
+    assistant.tick()
+
+
+def run_script(assistant: Assistant, clock: VirtualClock, script: list[ScriptLine], echo: TextIO | None) -> None:
+    """Play a scripted session on a virtual clock; it never sleeps."""
+    assistant.start()
+    for line in script:
+        if line.wait is not None:
+            advance(assistant, clock, clock.now() + line.wait)
+        elif line.text is not None:
+            if echo is not None:
+                echo.write(f"you: {line.text}\n")
+            assistant.hear_text(line.text)
+
+
+# ---------------------------------------------------------------------------- typed text
+def typed_lines(stream: TextIO, clock: WallClock, deadline: Callable[[], float | None], on_idle: Callable[[], None]) -> Iterator[str]:
+    """Lines typed on ``stream``; while waiting, calls ``on_idle`` at each deadline."""
+    while True:
+        due = deadline()
+        timeout = None if due is None else max(0.0, due - clock.now())
+        if hasattr(stream, "fileno"):
+            try:
+                ready, _, _ = select.select([stream], [], [], timeout)
+            except (OSError, ValueError):
+                ready = [stream]
+        else:
+            ready = [stream]
+        if not ready:
+            on_idle()
+            continue
+        line = stream.readline()
+        if not line:
+            return
+        yield line
+
+
+def run_text(assistant: Assistant, clock: WallClock, stream: TextIO = sys.stdin, prompt: bool = True) -> None:
+    """Type what you would say; timers and reminders fire while you think."""
+    assistant.start()
+    if prompt:
+        print("Text mode: type what you would say (Ctrl-D to quit). Try: my back is spasming")
+    for line in typed_lines(stream, clock, assistant.dialog.next_deadline, assistant.tick):
+        if line.strip():
+            assistant.hear_text(line)
+        else:
+            assistant.tick()
+
+

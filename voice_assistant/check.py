@@ -1,0 +1,68 @@
+"""Validate content and grammars together: what `voice-assistant check` runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from voice_assistant.content import Content, load_content
+from voice_assistant.dialog import LISTENS_FOR
+from voice_assistant.errors import UserFacingError
+from voice_assistant.grammar import Grammar, conflicts, load_grammar
+
+SLOT_VALUES = {"timer_name": {"ice", "heat"}}
+
+
+def _slot_outs(grammar: Grammar, list_name: str) -> set[str]:
+    slot_list = grammar._all.slot_lists.get(list_name)  # noqa: SLF001 - read-only look
+    values = getattr(slot_list, "values", None) or []
+    return {str(value.value_out) for value in values}
+
+
+def cross_check(content: Content, grammar: Grammar) -> list[str]:
+    """Problems between what the dialog needs and what the grammars offer."""
+    path = grammar.directory / "contexts.yaml"
+    problems = []
+    for context, needed in LISTENS_FOR.items():
+        if context not in grammar.contexts:
+            problems.append(f"{path}: context '{context}' is missing")
+            continue
+        for intent in sorted(needed - set(grammar.contexts[context])):
+            problems.append(f"{path}: contexts.{context}: the dialog listens for '{intent}' but it is not listed")
+    intents_path = grammar.directory / "intents.yaml"
+    for list_name, known in (("stretch", set(content.stretches)), ("timer_name", SLOT_VALUES["timer_name"])):
+        for value in sorted(_slot_outs(grammar, list_name) - known):
+            problems.append(f"{intents_path}: lists.{list_name}: '{value}' is not one of {', '.join(sorted(known))}")
+    return problems
+
+
+def run_check(
+    content_dir: Path | None,
+    grammars_dir: Path | None,
+    vocabulary_checks: list[Callable[[Grammar], list[str]]] = (),  # type: ignore[assignment]
+) -> tuple[list[str], str]:
+    """All problems found (one line each) and a one-line summary."""
+    problems: list[str] = []
+    content = grammar = None
+    try:
+        content = load_content(content_dir)
+    except UserFacingError as error:
+        problems.append(str(error))
+    try:
+        grammar = load_grammar(grammars_dir)
+    except UserFacingError as error:
+        problems.append(str(error))
+    if grammar is not None:
+        problems.extend(conflicts(grammar))
+        for check in vocabulary_checks:
+            problems.extend(check(grammar))
+    if content is not None and grammar is not None:
+        problems.extend(cross_check(content, grammar))
+    if problems:
+        return problems, f"{len(problems)} problem(s) found"
+    sentences = sum(len(grammar.sentences(c)) for c in grammar.contexts)  # type: ignore[union-attr]
+    summary = (
+        f"ok: {len(content.steps)} steps, {len(content.triage.flags)} red flags, "  # type: ignore[union-attr]
+        f"{len(grammar.contexts)} contexts, {sentences} sentences"  # type: ignore[union-attr]
+    )
+    return [], summary

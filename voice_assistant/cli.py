@@ -1,0 +1,197 @@
+"""Command line: argument parsing and friendly one-line errors. Calls ``app``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from voice_assistant import __version__
+from voice_assistant.errors import UserFacingError
+
+PROG = "voice-assistant"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Offline, hands-free help through a back spasm. With no command: start the assistant.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    run = commands.add_parser("run", help="start the assistant")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--text", action="store_true", help="type instead of speaking; replies as text")
+    source.add_argument("--script", type=Path, metavar="FILE",
+                        help="scripted session: one utterance a line, '/wait SECONDS' moves a virtual clock")
+    source.add_argument("--input", type=Path, metavar="FILE.wav", help="a recording instead of the microphone")
+    run.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto")
+    run.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
+    run.add_argument("--device", help="microphone name or index (see 'voice-assistant devices')")
+    run.add_argument("--speak-to", type=Path, metavar="DIR", help="write what it says as numbered WAV files")
+    run.add_argument("--log", type=Path, metavar="FILE.jsonl", help="write the event log here")
+    _data_options(run)
+    run.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (default: per-user data folder)")
+    run.add_argument("--rate", type=int, help="speaking rate in words per minute (live voice)")
+    run.add_argument("--voice", help="voice id or name for the live voice")
+
+    check = commands.add_parser("check", help="validate content and grammars")
+    _data_options(check)
+
+    journal = commands.add_parser("journal", help="the last sessions in plain words")
+    journal.add_argument("--json", action="store_true", help="raw records, one JSON object a line")
+    journal.add_argument("--last", type=int, default=5, help="how many sessions (default 5)")
+    journal.add_argument("--journal", type=Path, metavar="DIR", help="journal folder")
+
+    commands.add_parser("devices", help="list audio devices")
+
+    transcribe = commands.add_parser("transcribe", help="recognise WAV files; one JSON line each")
+    transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
+    transcribe.add_argument("--context", default="guidance", help="dialog context whose phrases can be heard")
+    transcribe.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto")
+    transcribe.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
+    _data_options(transcribe, content=False)
+
+    models = commands.add_parser("models", help="where speech models are looked for, and how to get one")
+    models.add_argument("--model", type=Path, metavar="DIR", help="also look here")
+    return parser
+
+
+def _data_options(parser: argparse.ArgumentParser, content: bool = True) -> None:
+    if content:
+        parser.add_argument("--content", type=Path, metavar="DIR", help="an edited copy of content/")
+    parser.add_argument("--grammars", type=Path, metavar="DIR", help="an edited copy of grammars/")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for the console script and ``python -m voice_assistant``."""
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UserFacingError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: stopped.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - last line of defence: one line, no traceback
+        if os.environ.get("VOICE_ASSISTANT_DEBUG"):
+            raise
+        print(f"{PROG}: internal error: {type(error).__name__}: {error} "
+              "(set VOICE_ASSISTANT_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    handlers = {
+        None: lambda: _cmd_default(),
+        "run": lambda: _cmd_run(args),
+        "check": lambda: _cmd_check(args),
+        "journal": lambda: _cmd_journal(args),
+        "devices": lambda: _cmd_devices(),
+        "transcribe": lambda: _cmd_transcribe(args),
+        "models": lambda: _cmd_models(args),
+    }
+    return handlers[args.command]()
+
+
+def _cmd_default() -> int:
+    """No arguments: live when a microphone and a speaker exist, else text mode."""
+    from voice_assistant.audio.devices import live_audio_problem
+
+    problem = live_audio_problem()
+    defaults = argparse.Namespace(
+        text=problem is not None, script=None, input=None, engine="auto", model=None, device=None,
+        speak_to=None, log=None, content=None, grammars=None, journal=None, rate=None, voice=None,
+    )
+    if problem is not None:
+        print(f"{PROG}: {problem}; starting in text mode.", file=sys.stderr)
+    return _cmd_run(defaults)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from voice_assistant import app
+    from voice_assistant.clock import VirtualClock, WallClock
+    from voice_assistant.content import load_content
+    from voice_assistant.grammar import load_grammar
+    from voice_assistant.journal import Journal, JsonLines, TimerStore, default_data_dir
+    from voice_assistant.speech import TextSpeaker
+
+    script = app.load_script(args.script) if args.script else None
+    content = load_content(args.content)
+    grammar = load_grammar(args.grammars)
+    journal_dir = args.journal or default_data_dir() / "journal"
+    sinks = []
+    if args.log:
+        sinks.append(JsonLines(args.log))
+    sinks.append(Journal(journal_dir))
+    timer_store = TimerStore(journal_dir)
+    if script is not None or args.text:
+        clock = VirtualClock() if script is not None else WallClock()
+        speaker = TextSpeaker()
+        assistant = app.Assistant(app.Dialog(content), grammar, speaker, clock, sinks, timer_store)
+        try:
+            if script is not None:
+                app.run_script(assistant, clock, script, echo=sys.stdout)
+            else:
+                app.run_text(assistant, clock, prompt=sys.stdin.isatty())
+        finally:
+            assistant.close()
+            for sink in sinks:
+                sink.close()
+        return 0
+    from voice_assistant import live
+
+    return live.run_audio(args, content, grammar, sinks, timer_store)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from voice_assistant.asr.pocketsphinx_engine import missing_words
+    from voice_assistant.check import run_check
+
+    problems, summary = run_check(args.content, args.grammars, [missing_words])
+    for problem in problems:
+        print(problem)
+    print(summary, file=sys.stderr if problems else sys.stdout)
+    return 1 if problems else 0
+
+
+def _cmd_journal(args: argparse.Namespace) -> int:
+    from voice_assistant.journal import default_data_dir, describe_sessions, recent_sessions
+
+    sessions = recent_sessions(args.journal or default_data_dir() / "journal", max(1, args.last))
+    if args.json:
+        for records in sessions:
+            for record in records:
+                print(json.dumps(record, ensure_ascii=False))
+    else:
+        sys.stdout.write(describe_sessions(sessions))
+    return 0
+
+
+def _cmd_devices() -> int:
+    from voice_assistant.audio.devices import list_devices
+
+    print(list_devices())
+    return 0
+
+
+def _cmd_transcribe(args: argparse.Namespace) -> int:
+    from voice_assistant.transcribe import transcribe_files
+
+    return transcribe_files(args)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from voice_assistant.asr.models import describe_models
+
+    print(describe_models(args.model))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

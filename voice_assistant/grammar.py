@@ -1,0 +1,292 @@
+"""Load ``grammars/``, expand templates per dialog context, and match text to intents.
+
+The templates are Home Assistant ``hassil`` YAML. This module adds what hassil does not
+know about: dialog contexts (which intents can be heard when), decoy intents, strict
+validation, and compiling a context to what speech engines need (a phrase list for Vosk,
+a JSGF grammar for pocketsphinx).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from hassil import (
+    Alternative,
+    Expression,
+    Intents,
+    ListReference,
+    RuleReference,
+    Sequence,
+    TextChunk,
+    recognize,
+    sample_expression,
+)
+from hassil.errors import HassilError
+from hassil.parse_expression import parse_sentence
+
+from voice_assistant.datafile import DataFileError, load_yaml
+
+CANONICAL_INTENTS = (
+    "start_guidance", "yes", "no", "next", "previous", "repeat", "pause", "resume", "stop",
+    "help", "start_ice_timer", "start_heat_timer", "set_timer", "time_left", "cancel_timer",
+    "start_stretch", "explain_causes", "prevention_tips", "when_to_see_doctor",
+)
+LANGUAGE = "en"
+_WORD = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """What an utterance means in a context. ``intent`` is None for a decoy phrase."""
+
+    text: str
+    intent: str | None
+    slots: Mapping[str, Any] = field(default_factory=dict)
+
+
+def packaged_grammars_dir() -> Path:
+    """The grammars shipped with the package (or the checkout's ``grammars/``)."""
+    checkout = Path(__file__).resolve().parent.parent / "grammars"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("voice_assistant.data.grammars")))
+
+
+def normalize(text: str) -> str:
+    """Lower-case words with apostrophes kept, everything else dropped."""
+    text = text.lower().replace("\u2019", "'").replace("-", " ")
+    return " ".join(_WORD.findall(text))
+
+
+def is_decoy(intent: str) -> bool:
+    """Decoys soak up phrases that must not become a command."""
+    return intent.startswith("_")
+
+
+class Grammar:
+    """All intents and the contexts they can be heard in."""
+
+    def __init__(self, directory: Path, document: dict[str, Any], contexts: dict[str, tuple[str, ...]]):
+        self.directory = directory
+        self._document = document
+        self.contexts: Mapping[str, tuple[str, ...]] = contexts
+        self._all = Intents.from_dict(document)
+        self._by_context = {name: self._subset(intents) for name, intents in contexts.items()}
+        self._sentence_cache: dict[str, list[tuple[str, str]]] = {}
+
+    def _subset(self, names: Iterable[str]) -> Intents:
+        wanted = set(names)
+        document = dict(self._document)
+        document["intents"] = {k: v for k, v in self._document["intents"].items() if k in wanted}
+        return Intents.from_dict(document)
+
+    @property
+    def intent_names(self) -> tuple[str, ...]:
+        return tuple(self._document["intents"])
+
+    def _require(self, context: str) -> Intents:
+        if context not in self._by_context:
+            known = ", ".join(self._by_context)
+            raise DataFileError(f"unknown context '{context}' (known: {known})")
+        return self._by_context[context]
+
+    def match(self, text: str, context: str) -> Match | None:
+        """The intent and slots ``text`` means in ``context``, or None if it means nothing."""
+        intents = self._require(context)
+        clean = normalize(text)
+        if not clean:
+            return None
+        result = recognize(clean, intents, language=LANGUAGE)
+        if result is None:
+            return None
+        name = result.intent.name
+        if is_decoy(name):
+            return Match(clean, None, {})
+        slots = {key: _slot_value(entity.value) for key, entity in result.entities.items()}
+        return Match(clean, name, slots)
+
+    def sentences(self, context: str) -> list[tuple[str, str]]:
+        """Every (intent, sentence) a context allows, normalised, spoken numbers as words."""
+        if context not in self._sentence_cache:
+            intents = self._require(context)
+            found: dict[tuple[str, str], None] = {}
+            for name, intent in intents.intents.items():
+                for data in intent.data:
+                    rules = {**intents.expansion_rules, **data.expansion_rules}
+                    for sentence in data.sentences:
+                        for text in sample_expression(
+                            sentence.expression, intents.slot_lists, rules, language=LANGUAGE
+                        ):
+                            if any(ch.isdigit() for ch in text):
+                                continue
+                            found[(name, normalize(text))] = None
+            self._sentence_cache[context] = list(found)
+        return self._sentence_cache[context]
+
+    def vocabulary(self, context: str | None = None) -> set[str]:
+        """Every word that can be said in a context (or in any context)."""
+        contexts = [context] if context else list(self.contexts)
+        return {word for ctx in contexts for _, text in self.sentences(ctx) for word in text.split()}
+
+    def jsgf(self, context: str) -> str:
+        """The context as a JSGF grammar (for pocketsphinx), built from the template tree."""
+        intents = self._require(context)
+        compiler = _JsgfCompiler(intents)
+        bodies = []
+        for intent in intents.intents.values():
+            for data in intent.data:
+                compiler.rules = {**intents.expansion_rules, **data.expansion_rules}
+                bodies.extend(compiler.expression(s.expression) for s in data.sentences)
+        lines = ["#JSGF V1.0;", f"grammar {context};", "public <utterance> = " + " | ".join(
+            f"( {body} )" for body in bodies if body) + ";"]
+        lines.extend(f"<{name}> = {body};" for name, body in compiler.definitions.items())
+        return "\n".join(lines) + "\n"
+
+
+def _slot_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _JsgfCompiler:
+    """Turns hassil expressions into JSGF rule bodies."""
+
+    def __init__(self, intents: Intents) -> None:
+        self.intents = intents
+        self.rules: dict[str, Any] = dict(intents.expansion_rules)
+        self.definitions: dict[str, str] = {}
+
+    def expression(self, expression: Expression) -> str:
+        if isinstance(expression, TextChunk):
+            return normalize(expression.original_text)
+        if isinstance(expression, Alternative):
+            options = [self.expression(item) for item in expression.items]
+            present = list(dict.fromkeys(option for option in options if option))
+            if not present:
+                return ""
+            body = "( " + " | ".join(present) + " )" if len(present) > 1 else present[0]
+            return f"[ {body} ]" if len(present) < len(options) else body
+        if isinstance(expression, Sequence):
+            return " ".join(part for part in map(self.expression, expression.items) if part)
+        if isinstance(expression, ListReference):
+            return self._define(f"list_{expression.list_name}", expression)
+        if isinstance(expression, RuleReference):
+            rule = self.rules[expression.rule_name]
+            name = f"rule_{expression.rule_name}"
+            if name not in self.definitions:
+                self.definitions[name] = ""
+                self.definitions[name] = self.expression(rule.expression) or "<NULL>"
+            return f"<{name}>"
+        raise DataFileError(f"templates of type {type(expression).__name__} are not supported")
+
+    def _define(self, name: str, reference: ListReference) -> str:
+        if name not in self.definitions:
+            texts = sample_expression(reference, self.intents.slot_lists, self.rules, language=LANGUAGE)
+            phrases = sorted({normalize(t) for t in texts if not any(c.isdigit() for c in t)})
+            self.definitions[name] = " | ".join(phrases) or "<VOID>"
+        return f"<{name}>"
+
+
+def _validate_document(path: Path, document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise DataFileError(f"{path}: expected a mapping with 'intents'")
+    allowed = {"language", "intents", "lists", "expansion_rules", "skip_words"}
+    for key in document:
+        if key not in allowed:
+            raise DataFileError(f"{path}: unknown key '{key}'")
+    intents = document.get("intents")
+    if not isinstance(intents, dict) or not intents:
+        raise DataFileError(f"{path}: intents: expected a mapping of intent names")
+    for name, body in intents.items():
+        where = f"{path}: intents.{name}"
+        if not isinstance(name, str):
+            raise DataFileError(f"{path}: intents: intent name {name!r} must be quoted text")
+        if name not in CANONICAL_INTENTS and not is_decoy(name):
+            raise DataFileError(f"{where}: unknown intent (known: {', '.join(CANONICAL_INTENTS)})")
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list) or not body["data"]:
+            raise DataFileError(f"{where}: has no sentences (expected data: - sentences: [...])")
+        for index, data in enumerate(body["data"]):
+            sentences = data.get("sentences") if isinstance(data, dict) else None
+            if not isinstance(sentences, list) or not sentences:
+                raise DataFileError(f"{where}.data[{index}]: has no sentences")
+            for sentence in sentences:
+                if not isinstance(sentence, str) or not sentence.strip():
+                    raise DataFileError(f"{where}.data[{index}]: a sentence must be quoted text")
+                try:
+                    parse_sentence(sentence)
+                except (HassilError, ValueError, IndexError) as error:
+                    raise DataFileError(f"{where}: bad template {sentence!r}: {error}") from None
+    for rule, body in (document.get("expansion_rules") or {}).items():
+        try:
+            parse_sentence(str(body))
+        except (HassilError, ValueError, IndexError) as error:
+            raise DataFileError(f"{path}: expansion_rules.{rule}: bad template: {error}") from None
+    document.setdefault("language", LANGUAGE)
+    return document
+
+
+def _load_contexts(path: Path, intents: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    document = load_yaml(path)
+    if not isinstance(document, dict) or not isinstance(document.get("contexts"), dict):
+        raise DataFileError(f"{path}: expected a mapping with 'contexts'")
+    for key in document:
+        if key not in ("groups", "contexts"):
+            raise DataFileError(f"{path}: unknown key '{key}'")
+    groups = document.get("groups") or {}
+    if not isinstance(groups, dict):
+        raise DataFileError(f"{path}: groups: expected a mapping")
+    contexts: dict[str, tuple[str, ...]] = {}
+    for context, members in document["contexts"].items():
+        if not isinstance(members, list) or not members:
+            raise DataFileError(f"{path}: contexts.{context}: expected a list of intents")
+        names: list[str] = []
+        for member in members:
+            member = str(member)
+            if member.startswith("@"):
+                group = groups.get(member[1:])
+                if not isinstance(group, list):
+                    raise DataFileError(f"{path}: contexts.{context}: unknown group '{member}'")
+                names.extend(str(item) for item in group)
+            else:
+                names.append(member)
+        for name in names:
+            if name not in intents:
+                raise DataFileError(
+                    f"{path}: contexts.{context}: intent '{name}' has no sentences in intents.yaml"
+                )
+        contexts[str(context)] = tuple(dict.fromkeys(names))
+    return contexts
+
+
+def load_grammar(directory: Path | None = None) -> Grammar:
+    """Load and validate the grammars in ``directory`` (default: the packaged ones)."""
+    directory = directory or packaged_grammars_dir()
+    if not directory.is_dir():
+        raise DataFileError(f"{directory}: grammars folder not found")
+    intents_path = directory / "intents.yaml"
+    document = _validate_document(intents_path, load_yaml(intents_path))
+    contexts = _load_contexts(directory / "contexts.yaml", document["intents"])
+    try:
+        return Grammar(directory, document, contexts)
+    except (HassilError, ValueError, KeyError, TypeError) as error:
+        raise DataFileError(f"{intents_path}: {error}") from None
+
+
+def conflicts(grammar: Grammar) -> list[str]:
+    """Sentences claimed by two intents in one context, one line each."""
+    problems = []
+    for context in grammar.contexts:
+        owner: dict[str, str] = {}
+        for intent, text in grammar.sentences(context):
+            if text in owner and owner[text] != intent:
+                problems.append(
+                    f"{grammar.directory / 'intents.yaml'}: context {context}: "
+                    f"'{text}' is claimed by both {owner[text]} and {intent}"
+                )
+            owner.setdefault(text, intent)
+    return problems

@@ -1,0 +1,49 @@
+"""The red-flag rules: answers in, disposition out. Pure and small on purpose."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Mapping, Sequence
+
+from voice_assistant.content import RedFlag
+
+EMERGENCY = "emergency"
+SEE_DOCTOR = "see_doctor"
+SELF_CARE = "self_care"
+_SEVERITY = {SELF_CARE: 0, SEE_DOCTOR: 1, EMERGENCY: 2}
+
+# How many unclear answers to one question before the flag counts as present.
+UNCLEAR_TRIES_BEFORE_PRESENT = 2
+
+
+class Answer(str, Enum):
+    """The final answer recorded for one red flag."""
+
+    YES = "yes"
+    NO = "no"
+    UNCLEAR = "unclear"  # asked again and still unclear: counts as present
+    UNANSWERED = "unanswered"  # never answered (silence, stopped early): counts as present
+
+
+def flag_present(answer: Answer | None) -> bool:
+    """Fail safe: only a clear "no" rules a flag out."""
+    return answer is not Answer.NO
+
+
+def disposition(flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> str:
+    """The most severe disposition any present flag calls for (missing answers count)."""
+    worst = SELF_CARE
+    for flag in flags:
+        if flag_present(answers.get(flag.id)) and _SEVERITY[flag.disposition] > _SEVERITY[worst]:
+            worst = flag.disposition
+    return worst
+
+
+def ends_questions(flag: RedFlag, answer: Answer) -> bool:
+    """An emergency flag that is present ends the questions at once."""
+    return flag.disposition == EMERGENCY and flag_present(answer)
+
+
+def reasons(flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> list[str]:
+    """The plain-words reasons of every present flag, in question order."""
+    return [flag.reason for flag in flags if flag_present(answers.get(flag.id))]
