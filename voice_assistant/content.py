@@ -343,7 +343,7 @@ def _load_timers(directory: Path) -> TimerContent:
             minutes = node.get("minutes").integer(1, cap)
         presets[preset_id] = TimerPreset(
             id=preset_id,
-            label=node.get("label").text(),
+            label=node.get("label").text(("minutes",)),
             minutes=minutes,
             started=node.get("started").text(("minutes",)),
             expired=node.get("expired").text(("minutes",)),

@@ -204,7 +204,7 @@ class Dialog:
 
     def _on_timer_event(self, kind: str, timer: TimerState) -> None:
         preset = self.content.timers.presets[timer.name]
-        label = preset.label
+        label = self._label(timer)
         minutes = _minutes(timer.seconds)
         if kind in (EXPIRED, ALERT_AGAIN):
             self._say(preset.expired.format(minutes=minutes), ALERT)
@@ -458,7 +458,7 @@ class Dialog:
 
     # ----------------------------------------------------------------- timers
     def _label(self, timer: TimerState) -> str:
-        return self.content.timers.presets[timer.name].label
+        return self.content.timers.presets[timer.name].label.format(minutes=_minutes(timer.seconds))
 
     def _named_or_latest(self, slots: Mapping[str, Any]) -> TimerState | None:
         name = slots.get("timer_name")

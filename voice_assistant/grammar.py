@@ -27,6 +27,7 @@ from hassil import (
 )
 from hassil.errors import HassilError
 from hassil.parse_expression import parse_sentence
+from hassil.parser import ParseError
 
 from voice_assistant.datafile import DataFileError, load_yaml
 
@@ -219,12 +220,12 @@ def _validate_document(path: Path, document: Any) -> dict[str, Any]:
                     raise DataFileError(f"{where}.data[{index}]: a sentence must be quoted text")
                 try:
                     parse_sentence(sentence)
-                except (HassilError, ValueError, IndexError) as error:
+                except (HassilError, ParseError, ValueError, IndexError) as error:
                     raise DataFileError(f"{where}: bad template {sentence!r}: {error}") from None
     for rule, body in (document.get("expansion_rules") or {}).items():
         try:
             parse_sentence(str(body))
-        except (HassilError, ValueError, IndexError) as error:
+        except (HassilError, ParseError, ValueError, IndexError) as error:
             raise DataFileError(f"{path}: expansion_rules.{rule}: bad template: {error}") from None
     document.setdefault("language", LANGUAGE)
     return document
@@ -273,7 +274,7 @@ def load_grammar(directory: Path | None = None) -> Grammar:
     contexts = _load_contexts(directory / "contexts.yaml", document["intents"])
     try:
         return Grammar(directory, document, contexts)
-    except (HassilError, ValueError, KeyError, TypeError) as error:
+    except (HassilError, ParseError, ValueError, KeyError, TypeError) as error:
         raise DataFileError(f"{intents_path}: {error}") from None
 
 

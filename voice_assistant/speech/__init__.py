@@ -17,8 +17,12 @@ class Speaker(Protocol):
 class TextSpeaker:
     """Prints what would be said."""
 
-    def __init__(self, stream: TextIO = sys.stdout) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream or sys.stdout
 
     def say(self, text: str, kind: str) -> float:
         self.stream.write(f"assistant: {text}\n")

@@ -1,0 +1,72 @@
+"""The grammars understand how people actually talk, per context."""
+
+from __future__ import annotations
+
+import pytest
+
+PHRASES = [
+    ("idle", "My back is spasming!", "start_guidance", {}),
+    ("idle", "I'm having a back spasm", "start_guidance", {}),
+    ("idle", "help, my back is killing me", "start_guidance", {}),
+    ("yes_no", "yeah", "yes", {}),
+    ("yes_no", "Yep.", "yes", {}),
+    ("yes_no", "yes I have", "yes", {}),
+    ("yes_no", "nope", "no", {}),
+    ("yes_no", "not really", "no", {}),
+    ("yes_no", "No, I haven't.", "no", {}),
+    ("guidance", "go on", "next", {}),
+    ("guidance", "one more time", "repeat", {}),
+    ("guidance", "hold on", "pause", {}),
+    ("guidance", "that's enough", "stop", {}),
+    ("guidance", "start the ice timer", "start_ice_timer", {}),
+    ("guidance", "start the heating pad timer", "start_heat_timer", {}),
+    ("guidance", "set a timer for twenty minutes", "set_timer", {"minutes": 20}),
+    ("guidance", "set a timer for forty-five minutes", "set_timer", {"minutes": 45}),
+    ("guidance", "how much time is left", "time_left", {}),
+    ("guidance", "cancel the timer", "cancel_timer", {}),
+    ("guidance", "pause the timer", "pause", {"target": "timer"}),
+    ("guidance", "go back", "previous", {}),
+    ("guidance", "start the pelvic tilt", "start_stretch", {"stretch": "pelvic_tilt"}),
+    ("guidance", "why does this happen", "explain_causes", {}),
+    ("guidance", "how can I prevent this", "prevention_tips", {}),
+    ("guidance", "when should I see a doctor", "when_to_see_doctor", {}),
+    ("guidance", "what can I say", "help", {}),
+    ("countdown", "skip", "next", {}),
+    ("paused", "resume", "resume", {}),
+    ("emergency", "say that again", "repeat", {}),
+]
+
+
+@pytest.mark.parametrize("context, text, intent, slots", PHRASES)
+def test_phrasings(grammar, context, text, intent, slots):
+    match = grammar.match(text, context)
+    assert match is not None and match.intent == intent
+    assert {k: v for k, v in match.slots.items() if k in slots} == slots
+
+
+@pytest.mark.parametrize("text", ["maybe", "I'm not sure", "I don't know", "I don't think so"])
+def test_unsure_answers_are_never_yes_or_no(grammar, text):
+    match = grammar.match(text, "yes_no")
+    assert match is None or match.intent is None
+
+
+@pytest.mark.parametrize("context, text", [
+    ("idle", "yes"), ("idle", "start the ice timer"), ("idle", "what's on tv tonight"),
+    ("yes_no", "next"), ("yes_no", "skip"), ("emergency", "start the stretch"), ("guidance", "banana bread"),
+])
+def test_phrases_outside_the_context_mean_nothing(grammar, context, text):
+    assert grammar.match(text, context) is None
+
+
+def test_sentences_expand_numbers_as_words(grammar):
+    sentences = {text for intent, text in grammar.sentences("guidance") if intent == "set_timer"}
+    assert "set a timer for twenty five minutes" in sentences
+    assert not any(ch.isdigit() for text in sentences for ch in text)
+
+
+def test_every_sentence_matches_back_to_its_intent(grammar):
+    for context in grammar.contexts:
+        for intent, text in grammar.sentences(context)[::7]:
+            match = grammar.match(text, context)
+            assert match is not None
+            assert match.intent == (None if intent.startswith("_") else intent), (context, text)
