@@ -1,0 +1,108 @@
+"""Endpointing: split a stream of 16 kHz audio into utterances by energy.
+
+The noise floor adapts to the room, so a fan or traffic does not count as speech.
+An utterance ends after about half a second of trailing silence, or at a length cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+FRAME_SAMPLES = 480  # 30 ms at 16 kHz
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """When speech starts and stops."""
+
+    trailing_silence_seconds: float = 0.5
+    """Silence after speech that ends an utterance."""
+    max_utterance_seconds: float = 8.0
+    """Longest utterance; longer speech is cut here."""
+    min_speech_seconds: float = 0.15
+    """Shorter bursts (a cough, a click) are ignored."""
+    preroll_seconds: float = 0.3
+    """Audio kept from just before speech starts, so the first sound is not lost."""
+    threshold_over_noise: float = 3.5
+    """Speech is this many times louder (RMS) than the noise floor."""
+    min_speech_rms: float = 150.0
+    """Never call anything quieter than this speech (int16 RMS)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """What the endpointer says about one frame."""
+
+    kind: str  # "start" (with preroll audio), "speech", "end", or "silence"
+    audio: np.ndarray
+    frame_end_sample: int
+
+
+class Endpointer:
+    """Feed 30 ms frames; it tells when an utterance starts, continues and ends."""
+
+    def __init__(self, settings: EndpointSettings = EndpointSettings()) -> None:
+        self.settings = settings
+        self.noise_rms = 100.0
+        self.in_speech = False
+        self._samples = 0
+        self._preroll: list[np.ndarray] = []
+        self._silent_frames = 0
+        self._speech_frames = 0
+        self._utterance_frames = 0
+        self._frame_seconds = FRAME_SAMPLES / 16_000
+
+    def reset(self) -> None:
+        self.in_speech = False
+        self._preroll.clear()
+        self._silent_frames = self._speech_frames = self._utterance_frames = 0
+
+    def _is_loud(self, frame: np.ndarray) -> bool:
+        rms = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2))) if len(frame) else 0.0
+        loud = rms > max(self.settings.min_speech_rms, self.noise_rms * self.settings.threshold_over_noise)
+        if not loud:
+            self.noise_rms = 0.95 * self.noise_rms + 0.05 * max(rms, 1.0)
+        return loud
+
+    def feed(self, frame: np.ndarray) -> Segment:
+        self._samples += len(frame)
+        loud = self._is_loud(frame)
+        s = self.settings
+        if not self.in_speech:
+            self._preroll.append(frame)
+            keep = max(1, int(s.preroll_seconds / self._frame_seconds))
+            del self._preroll[:-keep]
+            if loud:
+                self.in_speech = True
+                self._speech_frames = 1
+                self._silent_frames = 0
+                self._utterance_frames = len(self._preroll)
+                audio = np.concatenate(self._preroll)
+                self._preroll.clear()
+                return Segment("start", audio, self._samples)
+            return Segment("silence", frame, self._samples)
+        self._utterance_frames += 1
+        if loud:
+            self._speech_frames += 1
+            self._silent_frames = 0
+        else:
+            self._silent_frames += 1
+        ended = self._silent_frames * self._frame_seconds >= s.trailing_silence_seconds
+        capped = self._utterance_frames * self._frame_seconds >= s.max_utterance_seconds
+        if ended or capped:
+            kind = "end" if self._speech_frames * self._frame_seconds >= s.min_speech_seconds else "discard"
+            self.reset()
+            return Segment(kind, frame, self._samples)
+        return Segment("speech", frame, self._samples)
+
+
+def frames(samples: np.ndarray) -> Iterator[np.ndarray]:
+    """Split int16 samples into endpointer frames (the last one zero-padded)."""
+    for start in range(0, len(samples), FRAME_SAMPLES):
+        frame = samples[start:start + FRAME_SAMPLES]
+        if len(frame) < FRAME_SAMPLES:
+            frame = np.pad(frame, (0, FRAME_SAMPLES - len(frame)))
+        yield frame
