@@ -97,6 +97,8 @@ def test_endpointer_finds_one_utterance_with_trailing_silence(tone):
 
 def test_endpointer_caps_endless_speech():
     endpointer = Endpointer()
-    noise = (np.random.default_rng(1).normal(size=16000 * 20) * 5000).astype(np.int16)
+    t = np.arange(16000 * 20) / 16000
+    syllables = 0.1 + 0.9 * (np.sin(2 * np.pi * 2 * t) > 0)  # loud and soft like running speech
+    noise = (np.random.default_rng(1).normal(size=len(t)) * 5000 * syllables).astype(np.int16)
     kinds = [endpointer.feed(frame).kind for frame in frames(noise)]
     assert kinds.count("end") >= 2

@@ -63,8 +63,12 @@ class Endpointer:
     def _is_loud(self, frame: np.ndarray) -> bool:
         rms = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2))) if len(frame) else 0.0
         loud = rms > max(self.settings.min_speech_rms, self.noise_rms * self.settings.threshold_over_noise)
-        if not loud:
-            self.noise_rms = 0.95 * self.noise_rms + 0.05 * max(rms, 1.0)
+        # The floor follows quiet frames quickly and creeps up under loud ones, so a
+        # steady noise (a fan, traffic) is learnt within seconds while speech is not.
+        if rms < self.noise_rms:
+            self.noise_rms = 0.9 * self.noise_rms + 0.1 * max(rms, 1.0)
+        else:
+            self.noise_rms = min(rms, self.noise_rms * 1.02)
         return loud
 
     def feed(self, frame: np.ndarray) -> Segment:
