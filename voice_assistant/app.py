@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol, TextIO
 
 from voice_assistant.clock import Clock, VirtualClock, WallClock
-from voice_assistant.dialog import Dialog, DialogSettings
+from voice_assistant.dialog import Dialog
 from voice_assistant.errors import UserFacingError
 from voice_assistant.events import Action, Event, Heard, Listen, Log, Say, Tick, TimersChanged
 from voice_assistant.grammar import Grammar

@@ -13,18 +13,13 @@ class Clock(Protocol):
 
 
 class WallClock:
-    """Real time, for live sessions. The only clock that ever waits."""
+    """Real time, for live sessions."""
 
     def __init__(self) -> None:
         self._start = time.monotonic()
 
     def now(self) -> float:
         return time.monotonic() - self._start
-
-    def sleep_until(self, t: float) -> None:
-        delay = t - self.now()
-        if delay > 0:
-            time.sleep(delay)
 
 
 class VirtualClock:

@@ -86,10 +86,6 @@ class Grammar:
         document["intents"] = {k: v for k, v in self._document["intents"].items() if k in wanted}
         return Intents.from_dict(document)
 
-    @property
-    def intent_names(self) -> tuple[str, ...]:
-        return tuple(self._document["intents"])
-
     def _require(self, context: str) -> Intents:
         if context not in self._by_context:
             known = ", ".join(self._by_context)

@@ -78,10 +78,6 @@ class TimerBook:
         """Active timers, most recently started last."""
         return sorted(self._timers.values(), key=lambda t: t.started_at)
 
-    @property
-    def alerting(self) -> bool:
-        return bool(self._alerts)
-
     def get(self, name: str) -> TimerState | None:
         return self._timers.get(name)
 
