@@ -82,6 +82,7 @@ def test_cli_rejects_broken_audio_in_one_line(tmp_path, command):
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "junk.wav" in errors[0]
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "j").exists(), "inputs are checked before the journal is opened"
 
 
 def test_endpointer_finds_one_utterance_with_trailing_silence(tone):

@@ -37,18 +37,12 @@ def one_line_error(callable_, *args) -> str:
         ("base: &x [1, 2]\nmore: *x\n", "anchors and aliases"),
         ("x: !!python/object/apply:os.system ['echo hacked']\n", "could not determine a constructor"),
         ("a: [1, 2\n", "line"),
-        ("- " * 5000 + "x\n", "x"),
+        ("- " * 5000 + "x\n", "nested too deeply"),
     ],
 )
 def test_yaml_hazards_are_refused(tmp_path, text, expected):
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    if expected == "x":  # deep nesting either loads or fails cleanly
-        try:
-            load_yaml(path)
-        except DataFileError as error:
-            assert str(path) in str(error)
-        return
     message = one_line_error(load_yaml, path)
     assert str(path) in message and expected in message
 

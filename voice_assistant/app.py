@@ -37,7 +37,6 @@ class Assistant:
         clock: Clock,
         sinks: Iterable[RecordSink] = (),
         timer_store: TimerStore | None = None,
-        on_speech: Callable[[float], None] | None = None,
     ) -> None:
         self.dialog = dialog
         self.grammar = grammar
@@ -46,7 +45,6 @@ class Assistant:
         self.sinks = list(sinks)
         self.timer_store = timer_store
         self.context = dialog.context
-        self._on_speech = on_speech
 
     def record(self, type_: str, **data: Any) -> None:
         record = {"t": round(self.clock.now(), 3), "type": type_, **data}
@@ -91,9 +89,7 @@ class Assistant:
         for action in actions:
             if isinstance(action, Say):
                 self.record("say", text=action.text, kind=action.kind)
-                seconds = self.speaker.say(action.text, action.kind)
-                if self._on_speech is not None and seconds > 0:
-                    self._on_speech(seconds)
+                self.speaker.say(action.text, action.kind)
             elif isinstance(action, Listen):
                 self.context = action.context
             elif isinstance(action, Log):

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from voice_assistant.content import Content, load_content
 from voice_assistant.dialog import LISTENS_FOR
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import Grammar, conflicts, load_grammar
 
-SLOT_VALUES = {"timer_name": {"ice", "heat"}}
-
-
-def _slot_outs(grammar: Grammar, list_name: str) -> set[str]:
-    slot_list = grammar._all.slot_lists.get(list_name)  # noqa: SLF001 - read-only look
-    values = getattr(slot_list, "values", None) or []
-    return {str(value.value_out) for value in values}
+TIMERS_NAMED_BY_VOICE = {"ice", "heat"}
 
 
 def cross_check(content: Content, grammar: Grammar) -> list[str]:
@@ -30,8 +24,8 @@ def cross_check(content: Content, grammar: Grammar) -> list[str]:
         for intent in sorted(needed - set(grammar.contexts[context])):
             problems.append(f"{path}: contexts.{context}: the dialog listens for '{intent}' but it is not listed")
     intents_path = grammar.directory / "intents.yaml"
-    for list_name, known in (("stretch", set(content.stretches)), ("timer_name", SLOT_VALUES["timer_name"])):
-        for value in sorted(_slot_outs(grammar, list_name) - known):
+    for list_name, known in (("stretch", set(content.stretches)), ("timer_name", TIMERS_NAMED_BY_VOICE)):
+        for value in sorted(grammar.slot_values(list_name) - known):
             problems.append(f"{intents_path}: lists.{list_name}: '{value}' is not one of {', '.join(sorted(known))}")
     return problems
 
@@ -39,7 +33,7 @@ def cross_check(content: Content, grammar: Grammar) -> list[str]:
 def run_check(
     content_dir: Path | None,
     grammars_dir: Path | None,
-    vocabulary_checks: list[Callable[[Grammar], list[str]]] = (),  # type: ignore[assignment]
+    vocabulary_checks: Sequence[Callable[[Grammar], list[str]]] = (),
 ) -> tuple[list[str], str]:
     """All problems found (one line each) and a one-line summary."""
     problems: list[str] = []

@@ -32,12 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto")
     run.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
     run.add_argument("--device", help="microphone name or index (see 'voice-assistant devices')")
-    run.add_argument("--speak-to", type=Path, metavar="DIR", help="write what it says as numbered WAV files")
     run.add_argument("--log", type=Path, metavar="FILE.jsonl", help="write the event log here")
     _data_options(run)
     run.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (default: per-user data folder)")
-    run.add_argument("--rate", type=int, help="speaking rate in words per minute (live voice)")
-    run.add_argument("--voice", help="voice id or name for the live voice")
 
     check = commands.add_parser("check", help="validate content and grammars")
     _data_options(check)
@@ -106,7 +103,7 @@ def _cmd_default() -> int:
     problem = live_audio_problem()
     defaults = argparse.Namespace(
         text=problem is not None, script=None, input=None, engine="auto", model=None, device=None,
-        speak_to=None, log=None, content=None, grammars=None, journal=None, rate=None, voice=None,
+        log=None, content=None, grammars=None, journal=None,
     )
     if problem is not None:
         print(f"{PROG}: {problem}; starting in text mode.", file=sys.stderr)
@@ -114,26 +111,29 @@ def _cmd_default() -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from voice_assistant import app
+    from voice_assistant import app, live
+    from voice_assistant.audio.wav import read_wav
     from voice_assistant.clock import VirtualClock, WallClock
     from voice_assistant.content import load_content
+    from voice_assistant.dialog import Dialog
     from voice_assistant.grammar import load_grammar
     from voice_assistant.journal import Journal, JsonLines, TimerStore, default_data_dir
     from voice_assistant.speech import TextSpeaker
 
+    # Every input is read and checked before anything is written.
     script = app.load_script(args.script) if args.script else None
+    samples = read_wav(args.input) if args.input else None
     content = load_content(args.content)
     grammar = load_grammar(args.grammars)
     journal_dir = args.journal or default_data_dir() / "journal"
-    sinks = []
-    if args.log:
-        sinks.append(JsonLines(args.log))
-    sinks.append(Journal(journal_dir))
-    timer_store = TimerStore(journal_dir)
-    if script is not None or args.text:
+    sinks = [JsonLines(args.log)] if args.log else []
+    try:
+        sinks.append(Journal(journal_dir))
+        timer_store = TimerStore(journal_dir)
+        if script is None and not args.text:
+            return live.run_audio(args, samples, content, grammar, sinks, timer_store)
         clock = VirtualClock() if script is not None else WallClock()
-        speaker = TextSpeaker()
-        assistant = app.Assistant(app.Dialog(content), grammar, speaker, clock, sinks, timer_store)
+        assistant = app.Assistant(Dialog(content), grammar, TextSpeaker(), clock, sinks, timer_store)
         try:
             if script is not None:
                 app.run_script(assistant, clock, script, echo=sys.stdout)
@@ -141,12 +141,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 app.run_text(assistant, clock, prompt=sys.stdin.isatty())
         finally:
             assistant.close()
-            for sink in sinks:
-                sink.close()
         return 0
-    from voice_assistant import live
-
-    return live.run_audio(args, content, grammar, sinks, timer_store)
+    finally:
+        for sink in sinks:
+            sink.close()
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -86,6 +86,11 @@ class Grammar:
         document["intents"] = {k: v for k, v in self._document["intents"].items() if k in wanted}
         return Intents.from_dict(document)
 
+    def slot_values(self, list_name: str) -> set[str]:
+        """The values a {list} fills its slot with (empty for ranges or unknown lists)."""
+        values = getattr(self._all.slot_lists.get(list_name), "values", None) or []
+        return {str(value.value_out) for value in values}
+
     def _require(self, context: str) -> Intents:
         if context not in self._by_context:
             known = ", ".join(self._by_context)
@@ -133,7 +138,7 @@ class Grammar:
     def jsgf(self, context: str) -> str:
         """The context as a JSGF grammar (for pocketsphinx), built from the template tree."""
         intents = self._require(context)
-        compiler = _JsgfCompiler(intents)
+        compiler = _JsgfCompiler(intents, self.language)
         bodies = []
         for intent in intents.intents.values():
             for data in intent.data:
@@ -154,8 +159,9 @@ def _slot_value(value: Any) -> Any:
 class _JsgfCompiler:
     """Turns hassil expressions into JSGF rule bodies."""
 
-    def __init__(self, intents: Intents) -> None:
+    def __init__(self, intents: Intents, language: str) -> None:
         self.intents = intents
+        self.language = language
         self.rules: dict[str, Any] = dict(intents.expansion_rules)
         self.definitions: dict[str, str] = {}
 
@@ -184,7 +190,7 @@ class _JsgfCompiler:
 
     def _define(self, name: str, reference: ListReference) -> str:
         if name not in self.definitions:
-            texts = sample_expression(reference, self.intents.slot_lists, self.rules, language=LANGUAGE)
+            texts = sample_expression(reference, self.intents.slot_lists, self.rules, language=self.language)
             phrases = sorted({normalize(t) for t in texts if not any(c.isdigit() for c in t)})
             self.definitions[name] = " | ".join(phrases) or "<VOID>"
         return f"<{name}>"

@@ -12,7 +12,7 @@ import numpy as np
 from voice_assistant.app import Assistant, RecordSink
 from voice_assistant.asr.base import Recognizer
 from voice_assistant.audio.endpoint import FRAME_SAMPLES, Endpointer, frames
-from voice_assistant.audio.wav import SAMPLE_RATE, read_wav
+from voice_assistant.audio.wav import SAMPLE_RATE
 from voice_assistant.clock import AudioClock, WallClock
 from voice_assistant.content import Content
 from voice_assistant.dialog import Dialog
@@ -56,10 +56,10 @@ class Listener:
 
 def microphone_frames(device: str | None) -> Iterator[np.ndarray]:
     """30 ms int16 frames from the microphone until interrupted."""
-    from voice_assistant.audio.devices import _sounddevice, find_input_device
+    from voice_assistant.audio.devices import find_input_device, sounddevice_module
 
     index = find_input_device(device)
-    sd = _sounddevice()
+    sd = sounddevice_module()
     chunks: queue.Queue[np.ndarray] = queue.Queue()
 
     def callback(data: Any, count: int, time_info: Any, status: Any) -> None:
@@ -75,12 +75,11 @@ def microphone_frames(device: str | None) -> Iterator[np.ndarray]:
             yield chunks.get()
 
 
-def run_audio(args: argparse.Namespace, content: Content, grammar: Grammar,
+def run_audio(args: argparse.Namespace, samples: np.ndarray | None, content: Content, grammar: Grammar,
               sinks: Iterable[RecordSink], timer_store: TimerStore) -> int:
-    """`run --input FILE.wav` or the live microphone."""
+    """A recording's samples (time follows them), or the live microphone when None."""
     from voice_assistant.asr.select import make_recognizer
 
-    samples = read_wav(args.input) if args.input else None
     if samples is None:
         from voice_assistant.audio.devices import find_input_device
 
@@ -101,6 +100,4 @@ def run_audio(args: argparse.Namespace, content: Content, grammar: Grammar,
                 listener.feed(frame)
     finally:
         assistant.close()
-        for sink in sinks:
-            sink.close()
     return 0

@@ -103,7 +103,6 @@ class PocketsphinxRecognizer:
                 self._decoder.add_word(word, phones, True)
         self._searches: set[str] = set()
         self.context = ""
-        self.last_free_text = ""
 
     def set_context(self, context: str) -> None:
         if context not in self._searches:
@@ -130,11 +129,11 @@ class PocketsphinxRecognizer:
         hyp = self._decoder.hyp()
         free = self._free.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
-        self.last_free_text = free.hypstr.strip() if free is not None else ""
+        heard = free.hypstr.split() if free is not None else []
         if not text:
             return Transcript("", 0.0)
         per_frame = math.log(max(hyp.score, 1e-300)) / _LOG_BASE / max(1, self._decoder.n_frames())
-        agreement = _common_words(text.split(), self.last_free_text.split()) / len(text.split())
+        agreement = _common_words(text.split(), heard) / len(text.split())
         confidence = round(1.0 / (1.0 + math.exp(-(per_frame - ACCEPT_SCORE_PER_FRAME) / 3.0)), 3)
         accepted = per_frame >= ACCEPT_SCORE_PER_FRAME or (
             per_frame >= RESCUE_SCORE_PER_FRAME and agreement >= RESCUE_AGREEMENT

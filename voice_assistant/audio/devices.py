@@ -7,7 +7,8 @@ from typing import Any
 from voice_assistant.errors import UserFacingError
 
 
-def _sounddevice() -> Any:
+def sounddevice_module() -> Any:
+    """The sounddevice module, or a one-line error naming the missing system library."""
     try:
         import sounddevice
     except OSError:
@@ -18,7 +19,7 @@ def _sounddevice() -> Any:
 
 
 def _devices() -> list[dict[str, Any]]:
-    sd = _sounddevice()
+    sd = sounddevice_module()
     try:
         return [dict(device) for device in sd.query_devices()]
     except Exception as error:  # noqa: BLE001 - PortAudio raises several kinds
