@@ -131,19 +131,3 @@ def test_transcribe_prints_one_json_line_per_file(tmp_path):
     for line in lines:
         assert set(line) == {"file", "text", "intent", "slots", "confidence", "engine", "audio_ms", "decode_ms"}
         assert line["engine"] == "pocketsphinx" and line["audio_ms"] > 500
-
-
-def test_run_from_a_recording_follows_the_audio_clock(tmp_path):
-    parts = [speech(text) for text in ("my back is spasming", "no", "nope", "no", "not really", "no",
-                                       "no I haven't", "start the ice timer")]
-    conversation = tmp_path / "conversation.wav"
-    subprocess.run(["sox", *map(str, parts), str(conversation), "pad", "0", "1000"], check=True)
-    log = tmp_path / "log.jsonl"
-    subprocess.run([sys.executable, "-m", "voice_assistant", "run", "--input", str(conversation), "--engine",
-                    "pocketsphinx", "--log", str(log), "--journal", str(tmp_path / "j")],
-                   capture_output=True, text=True, check=True)
-    records = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [r["disposition"] for r in records if r["type"] == "triage"] == ["self_care"]
-    started = next(r for r in records if r["type"] == "timer_started")
-    expired = next(r for r in records if r["type"] == "timer_expired")
-    assert abs(expired["t"] - started["t"] - 900) < 1.0

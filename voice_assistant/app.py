@@ -11,13 +11,15 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, TextIO
 from voice_assistant.clock import Clock, VirtualClock, WallClock
 from voice_assistant.dialog import Dialog
 from voice_assistant.errors import UserFacingError
-from voice_assistant.events import Action, Event, Heard, Listen, Log, Say, Tick, TimersChanged
+from voice_assistant.events import COUNT, Action, Event, Heard, Listen, Log, Say, Tick, TimersChanged
 from voice_assistant.grammar import Grammar
 from voice_assistant.journal import TimerStore
 from voice_assistant.speech import Speaker
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_WAIT_SECONDS = 7 * 24 * 3600
+COUNT_LATE_SECONDS = 0.25
+"""A countdown number that cannot start within this of its second is skipped, not delayed."""
 
 
 class RecordSink(Protocol):
@@ -45,6 +47,8 @@ class Assistant:
         self.sinks = list(sinks)
         self.timer_store = timer_store
         self.context = dialog.context
+        self.speaking_until = 0.0
+        """Session time at which everything said so far has been heard."""
 
     def record(self, type_: str, **data: Any) -> None:
         record = {"t": round(self.clock.now(), 3), "type": type_, **data}
@@ -88,21 +92,33 @@ class Assistant:
     def _carry_out(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, Say):
-                self.record("say", text=action.text, kind=action.kind)
-                self.speaker.say(action.text, action.kind)
+                self._speak(action)
             elif isinstance(action, Listen):
                 self.context = action.context
             elif isinstance(action, Log):
                 self.record(action.type, **dict(action.data))
             elif isinstance(action, TimersChanged) and self.timer_store is not None:
                 self.timer_store.save(action.timers, self.clock.now())
+        self.dialog.spoken_until(self.speaking_until)
+
+    def _speak(self, say: Say) -> None:
+        """Queue a sentence after whatever is still being said; skip a countdown number that is late."""
+        start = max(self.clock.now(), self.speaking_until)
+        if say.kind == COUNT and say.at is not None and start - say.at > COUNT_LATE_SECONDS:
+            self.record("countdown_skipped", text=say.text, due=round(say.at, 3))
+            return
+        spoken = self.speaker.say(say.text, say.kind)
+        details = {"start": round(start, 3), "seconds": round(spoken.seconds, 3)}
+        if spoken.file is not None:
+            details["file"] = spoken.file
+        self.record("say", text=say.text, kind=say.kind, **details)
+        self.speaking_until = start + spoken.seconds
 
     def close(self) -> None:
         """Save where the timers are (deadlines and reminders given) and stop."""
         if self.timer_store is not None:
             self.timer_store.save(self.dialog.timers.snapshot(), self.clock.now())
         self.record("stopped")
-        self.speaker.close()
 
 
 # ---------------------------------------------------------------------------- scripts
@@ -171,6 +187,8 @@ def run_script(assistant: Assistant, clock: VirtualClock, script: list[ScriptLin
         if line.wait is not None:
             advance(assistant, clock, clock.now() + line.wait)
         elif line.text is not None:
+            if assistant.speaking_until > clock.now():  # a user waits for the end of a sentence
+                advance(assistant, clock, assistant.speaking_until)
             if echo is not None:
                 echo.write(f"you: {line.text}\n")
             assistant.hear_text(line.text)

@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
     run.add_argument("--device", help="microphone name or index (see 'voice-assistant devices')")
     run.add_argument("--log", type=Path, metavar="FILE.jsonl", help="write the event log here")
+    run.add_argument("--speak-to", type=Path, metavar="DIR",
+                     help="write each sentence as a numbered WAV file here instead of playing it")
+    run.add_argument("--rate", type=_words_per_minute, default=160, metavar="WPM",
+                     help="speaking rate in words a minute (default 160)")
+    run.add_argument("--voice", default="en-us", help="voice id or name (see 'voice-assistant voices')")
     _data_options(run)
     run.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (default: per-user data folder)")
 
@@ -45,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     journal.add_argument("--journal", type=Path, metavar="DIR", help="journal folder")
 
     commands.add_parser("devices", help="list audio devices")
+    commands.add_parser("voices", help="list the voices the assistant can speak with")
 
     transcribe = commands.add_parser("transcribe", help="recognise WAV files; one JSON line each")
     transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
@@ -56,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="where speech models are looked for, and how to get one")
     models.add_argument("--model", type=Path, metavar="DIR", help="also look here")
     return parser
+
+
+def _words_per_minute(value: str) -> int:
+    try:
+        rate = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of words a minute") from None
+    if not 80 <= rate <= 300:
+        raise argparse.ArgumentTypeError("choose between 80 and 300 words a minute")
+    return rate
 
 
 def _data_options(parser: argparse.ArgumentParser, content: bool = True) -> None:
@@ -90,6 +106,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "check": lambda: _cmd_check(args),
         "journal": lambda: _cmd_journal(args),
         "devices": lambda: _cmd_devices(),
+        "voices": lambda: _cmd_voices(),
         "transcribe": lambda: _cmd_transcribe(args),
         "models": lambda: _cmd_models(args),
     }
@@ -103,7 +120,7 @@ def _cmd_default() -> int:
     problem = live_audio_problem()
     defaults = argparse.Namespace(
         text=problem is not None, script=None, input=None, engine="auto", model=None, device=None,
-        log=None, content=None, grammars=None, journal=None,
+        log=None, content=None, grammars=None, journal=None, speak_to=None, rate=160, voice="en-us",
     )
     if problem is not None:
         print(f"{PROG}: {problem}; starting in text mode.", file=sys.stderr)
@@ -112,37 +129,57 @@ def _cmd_default() -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from voice_assistant import app, live
-    from voice_assistant.audio.wav import read_wav
-    from voice_assistant.clock import VirtualClock, WallClock
+    from voice_assistant.audio.wav import SAMPLE_RATE, read_wav
+    from voice_assistant.clock import AudioClock, Clock, VirtualClock, WallClock
     from voice_assistant.content import load_content
-    from voice_assistant.dialog import Dialog
+    from voice_assistant.dialog import Dialog, DialogSettings
     from voice_assistant.grammar import load_grammar
     from voice_assistant.journal import Journal, JsonLines, TimerStore, default_data_dir
-    from voice_assistant.speech import TextSpeaker
+    from voice_assistant.speech import build_speaker
+    from voice_assistant.speech.voice import VoiceSettings
 
-    # Every input is read and checked before anything is written.
+    # Every input is read and checked, and the microphone, voice, loudspeaker and recognizer
+    # are opened, before anything is written: a failure leaves no half-made session behind.
     script = app.load_script(args.script) if args.script else None
     samples = read_wav(args.input) if args.input else None
     content = load_content(args.content)
     grammar = load_grammar(args.grammars)
-    journal_dir = args.journal or default_data_dir() / "journal"
-    sinks = [JsonLines(args.log)] if args.log else []
+    mode = "text" if script is not None or args.text else "timed" if samples is not None else "live"
+    if mode == "live":
+        from voice_assistant.audio.devices import find_input_device
+
+        find_input_device(args.device)
+    voice = VoiceSettings(rate=args.rate, voice=args.voice)
+    speaker = build_speaker(mode, voice, args.speak_to)
+    sinks: list = []
     try:
+        recognizer = None
+        if mode != "text":
+            from voice_assistant.asr.select import make_recognizer
+
+            recognizer, note = make_recognizer(args.engine, args.model, grammar)
+            print(f"{PROG}: {note}", file=sys.stderr)
+        journal_dir = args.journal or default_data_dir() / "journal"
+        if args.log:
+            sinks.append(JsonLines(args.log))
         sinks.append(Journal(journal_dir))
-        timer_store = TimerStore(journal_dir)
-        if script is None and not args.text:
-            return live.run_audio(args, samples, content, grammar, sinks, timer_store)
-        clock = VirtualClock() if script is not None else WallClock()
-        assistant = app.Assistant(Dialog(content), grammar, TextSpeaker(), clock, sinks, timer_store)
+        clock: Clock = (VirtualClock() if script is not None else AudioClock(SAMPLE_RATE) if mode == "timed"
+                        else WallClock())
+        settings = DialogSettings(seconds_per_character=voice.seconds_per_character)
+        assistant = app.Assistant(Dialog(content, settings), grammar, speaker, clock, sinks,
+                                  TimerStore(journal_dir))
         try:
-            if script is not None:
-                app.run_script(assistant, clock, script, echo=sys.stdout)
+            if recognizer is not None:
+                live.run_audio(assistant, recognizer, samples, args.device)
+            elif isinstance(clock, VirtualClock):
+                app.run_script(assistant, clock, script or [], echo=sys.stdout)
             else:
                 app.run_text(assistant, clock, prompt=sys.stdin.isatty())
         finally:
             assistant.close()
         return 0
     finally:
+        speaker.close()
         for sink in sinks:
             sink.close()
 
@@ -175,6 +212,13 @@ def _cmd_devices() -> int:
     from voice_assistant.audio.devices import list_devices
 
     print(list_devices())
+    return 0
+
+
+def _cmd_voices() -> int:
+    from voice_assistant.speech.voice import list_voices
+
+    print(list_voices())
     return 0
 
 

@@ -48,8 +48,10 @@ class DialogSettings:
     """After this much silence the assistant reprompts once, then waits quietly."""
     misses_before_hint: int = 2
     """Utterances in a row that match nothing before the "say help" hint."""
-    seconds_per_word: float = 0.4
-    """Time allowed for speaking one word when laying out a stretch countdown."""
+    seconds_per_character: float = 0.08
+    """Time allowed per character of a countdown sentence (0.08 s suits 160 words a minute)."""
+    alert_lead_seconds: float = 0.6
+    """Time allowed for the chime that opens an alert ("and release" at the end of a hold)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ class Dialog:
         present = [t for t in times if t is not None]
         return min(present) if present else None
 
+    def spoken_until(self, end: float) -> None:
+        """The assistant's speech runs until ``end``: silence is counted from then."""
+        if self._reprompt_at is not None:
+            self._reprompt_at = max(self._reprompt_at, end + self.settings.reprompt_after_seconds)
+
     def restore_timers(self, timers: Iterable[TimerState], now: float) -> list[Action]:
         """Take back timers saved before a restart; say what happened to each."""
         self._out = []
@@ -133,8 +140,8 @@ class Dialog:
         self._reprompt_at: float | None = None
         self._listening: str | None = None
 
-    def _say(self, text: str, kind: str = SPEECH) -> None:
-        self._out.append(Say(text, kind))
+    def _say(self, text: str, kind: str = SPEECH, at: float | None = None) -> None:
+        self._out.append(Say(text, kind, at))
 
     def _say_lines(self, lines: Iterable[str], kind: str = SPEECH) -> None:
         for line in lines:
@@ -188,9 +195,9 @@ class Dialog:
             due.extend(self._countdown.due(now))
         due.sort(key=lambda pair: pair[0])
         changed = False
-        for _, item in due:
+        for at, item in due:
             if isinstance(item, Cue):
-                self._say(item.text, item.kind)
+                self._say(item.text, item.kind, at)
                 self._log("countdown", **item.detail)
             else:
                 changed |= item.kind == EXPIRED
@@ -414,8 +421,10 @@ class Dialog:
         def cue(text: str, kind: str, **detail: Any) -> None:
             nonlocal clock
             cues.append((clock, Cue(text, kind, {"stretch": stretch.id, **detail})))
-            if kind == SPEECH:
-                clock += max(1.0, len(text.split()) * self.settings.seconds_per_word)
+            if kind != COUNT:
+                clock += max(1.0, len(text) * self.settings.seconds_per_character)
+            if kind == ALERT:
+                clock += self.settings.alert_lead_seconds
 
         hold = stretch.hold_seconds
         every_second = hold <= counting.count_every_second_up_to
@@ -434,7 +443,7 @@ class Dialog:
                     clock = hold_start + hold - number
                     cue(lines["number"].format(n=number), COUNT, step="count", number=number, side=side, n=n)
                 clock = hold_start + hold
-                cue(lines["release"], SPEECH, step="release", side=side, n=n)
+                cue(lines["release"], ALERT, step="release", side=side, n=n)
                 if n < stretch.repetitions:
                     cue(lines["rest"], COUNT, step="rest", side=side, n=n)
                     clock += stretch.rest_seconds

@@ -36,6 +36,8 @@ class Say:
 
     text: str
     kind: str = SPEECH
+    at: float | None = None
+    """For a countdown cue: the session time it belongs to (a late one is skipped)."""
 
 
 @dataclass(frozen=True)

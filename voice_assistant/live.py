@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import argparse
 import queue
-import sys
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
-from voice_assistant.app import Assistant, RecordSink
+from voice_assistant.app import Assistant
 from voice_assistant.asr.base import Recognizer
-from voice_assistant.audio.endpoint import FRAME_SAMPLES, Endpointer, frames
+from voice_assistant.audio.endpoint import FRAME_SAMPLES, Endpointer, Segment, frames
 from voice_assistant.audio.wav import SAMPLE_RATE
-from voice_assistant.clock import AudioClock, WallClock
-from voice_assistant.content import Content
-from voice_assistant.dialog import Dialog
+from voice_assistant.clock import AudioClock
 from voice_assistant.errors import UserFacingError
 from voice_assistant.events import Heard
-from voice_assistant.grammar import Grammar
-from voice_assistant.journal import TimerStore
-from voice_assistant.speech import TextSpeaker
+
+
+ECHO_TAIL_SECONDS = 0.2
+"""After the assistant stops talking, the room still echoes it for a moment."""
 
 
 class Listener:
-    """Endpointer + recognizer feeding the assistant, one 30 ms frame at a time."""
+    """Endpointer + recognizer feeding the assistant, one 30 ms frame at a time.
+
+    While the assistant talks (and for a short echo tail) the microphone is not listened
+    to: no utterance can start, and one in progress is ended where the talking begins,
+    so a "stop" said in the gap between two countdown numbers still counts.
+    """
 
     def __init__(self, assistant: Assistant, recognizer: Recognizer) -> None:
         self.assistant = assistant
@@ -33,15 +35,23 @@ class Listener:
         self.recognizer.set_context(assistant.context)
 
     def feed(self, frame: np.ndarray) -> None:
-        segment = self.endpointer.feed(frame)
+        frame_start = self.assistant.clock.now() - len(frame) / SAMPLE_RATE
+        if frame_start < self.assistant.speaking_until + ECHO_TAIL_SECONDS:
+            if self.endpointer.in_speech:
+                self._handle(self.endpointer.cut())
+        else:
+            self._handle(self.endpointer.feed(frame))
+        deadline = self.assistant.dialog.next_deadline()
+        if deadline is not None and deadline <= self.assistant.clock.now():
+            self.assistant.tick()
+
+    def _handle(self, segment: Segment) -> None:
         if segment.kind == "start":
             self.recognizer.set_context(self.assistant.context)  # only between utterances
             self.recognizer.begin()
+        if segment.kind in ("start", "speech", "end") and len(segment.audio):
             self.recognizer.accept(segment.audio)
-        elif segment.kind == "speech":
-            self.recognizer.accept(segment.audio)
-        elif segment.kind == "end":
-            self.recognizer.accept(segment.audio)
+        if segment.kind == "end":
             transcript = self.recognizer.end()
             if transcript.text:
                 self.assistant.hear_text(transcript.text, transcript.confidence)
@@ -49,9 +59,6 @@ class Listener:
                 self.assistant.hear(Heard("", None, {}, transcript.confidence))
         elif segment.kind == "discard":
             self.recognizer.end()
-        deadline = self.assistant.dialog.next_deadline()
-        if deadline is not None and deadline <= self.assistant.clock.now():
-            self.assistant.tick()
 
 
 def microphone_frames(device: str | None) -> Iterator[np.ndarray]:
@@ -75,29 +82,17 @@ def microphone_frames(device: str | None) -> Iterator[np.ndarray]:
             yield chunks.get()
 
 
-def run_audio(args: argparse.Namespace, samples: np.ndarray | None, content: Content, grammar: Grammar,
-              sinks: Iterable[RecordSink], timer_store: TimerStore) -> int:
-    """A recording's samples (time follows them), or the live microphone when None."""
-    from voice_assistant.asr.select import make_recognizer
-
-    if samples is None:
-        from voice_assistant.audio.devices import find_input_device
-
-        find_input_device(args.device)  # fail early, in one line, without a microphone
-    recognizer, note = make_recognizer(args.engine, args.model, grammar)
-    print(f"voice-assistant: {note}", file=sys.stderr)
-    clock = AudioClock(SAMPLE_RATE) if samples is not None else WallClock()
-    assistant = Assistant(Dialog(content), grammar, TextSpeaker(), clock, list(sinks), timer_store)
+def run_audio(assistant: Assistant, recognizer: Recognizer, samples: np.ndarray | None,
+              device: str | None) -> None:
+    """Feed a recording (its clock must be an AudioClock) or, when None, the live microphone."""
     listener = Listener(assistant, recognizer)
     assistant.start()
-    try:
-        if samples is not None:
-            for frame in frames(samples):
-                clock.add_samples(len(frame))
-                listener.feed(frame)
-        else:
-            for frame in microphone_frames(args.device):
-                listener.feed(frame)
-    finally:
-        assistant.close()
-    return 0
+    if samples is not None:
+        clock = assistant.clock
+        assert isinstance(clock, AudioClock), "a recording runs on its own audio clock"
+        for frame in frames(samples):
+            clock.add_samples(len(frame))
+            listener.feed(frame)
+    else:
+        for frame in microphone_frames(device):
+            listener.feed(frame)

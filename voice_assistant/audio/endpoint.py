@@ -97,10 +97,17 @@ class Endpointer:
         ended = self._silent_frames * self._frame_seconds >= s.trailing_silence_seconds
         capped = self._utterance_frames * self._frame_seconds >= s.max_utterance_seconds
         if ended or capped:
-            kind = "end" if self._speech_frames * self._frame_seconds >= s.min_speech_seconds else "discard"
-            self.reset()
-            return Segment(kind, frame, self._samples)
+            return self._close(frame)
         return Segment("speech", frame, self._samples)
+
+    def cut(self) -> Segment:
+        """End the utterance in progress now (the assistant is about to talk over it)."""
+        return self._close(np.zeros(0, dtype=np.int16))
+
+    def _close(self, frame: np.ndarray) -> Segment:
+        enough = self._speech_frames * self._frame_seconds >= self.settings.min_speech_seconds
+        self.reset()
+        return Segment("end" if enough else "discard", frame, self._samples)
 
 
 def frames(samples: np.ndarray) -> Iterator[np.ndarray]:

@@ -1,21 +1,42 @@
-"""Speakers: where the assistant's sentences go (text, WAV files, or a live voice)."""
+"""Speakers: where the assistant's sentences go (text, WAV files, or the loudspeaker)."""
 
 from __future__ import annotations
 
+import re
 import sys
-from typing import Protocol, TextIO
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+import numpy as np
+
+from voice_assistant.errors import UserFacingError
+from voice_assistant.events import ALERT
+from voice_assistant.speech.voice import SYNTH_RATE, Audio, Pyttsx3Voice, Voice, VoiceSettings, chime
+
+WAV_NAME = re.compile(r"^\d{5}-[a-z]+\.wav$")
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """What saying one sentence took: its length in seconds, and its file if one was written."""
+
+    seconds: float
+    file: str | None = None
 
 
 class Speaker(Protocol):
-    """Says one sentence and tells how long saying it took, in seconds of audio."""
+    """Says one sentence; tells how long it lasts."""
 
-    def say(self, text: str, kind: str) -> float: ...
+    def say(self, text: str, kind: str) -> Spoken: ...
 
     def close(self) -> None: ...
 
 
 class TextSpeaker:
-    """Prints what would be said."""
+    """Prints what would be said; takes no time."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -24,10 +45,154 @@ class TextSpeaker:
     def stream(self) -> TextIO:
         return self._stream or sys.stdout
 
-    def say(self, text: str, kind: str) -> float:
+    def say(self, text: str, kind: str) -> Spoken:
         self.stream.write(f"assistant: {text}\n")
         self.stream.flush()
-        return 0.0
+        return Spoken(0.0)
 
     def close(self) -> None:
         self.stream.flush()
+
+
+class AudioOutput(Protocol):
+    """Where rendered sentences go: a folder of WAV files or the loudspeaker."""
+
+    def put(self, audio: Audio, kind: str) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+class VoiceSpeaker:
+    """Renders each sentence with a voice, then plays it, files it, or only times it."""
+
+    def __init__(self, voice: Voice, output: AudioOutput | None = None, echo: TextIO | None = None) -> None:
+        self.voice = voice
+        self.output = output
+        self.echo = echo
+
+    def say(self, text: str, kind: str) -> Spoken:
+        audio = self.voice.render(text)
+        if kind == ALERT:
+            gap = np.zeros(int(audio.rate * 0.15), dtype=np.int16)
+            audio = Audio(np.concatenate([chime(audio.rate), gap, audio.samples]), audio.rate)
+        file = self.output.put(audio, kind) if self.output is not None else None
+        if self.echo is not None:
+            self.echo.write(f"assistant: {text}\n")
+            self.echo.flush()
+        return Spoken(audio.seconds, file)
+
+    def close(self) -> None:
+        if self.output is not None:
+            self.output.close()
+        close_voice = getattr(self.voice, "close", None)
+        if close_voice is not None:
+            close_voice()
+
+
+class WavFolder:
+    """Each sentence as its own WAV file, numbered in the order spoken (00001-speech.wav ...)."""
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            # Files an earlier run wrote here would mix with this run's numbering.
+            for old in folder.iterdir():
+                if WAV_NAME.match(old.name):
+                    old.unlink()
+        except OSError as error:
+            raise UserFacingError(f"{folder}: cannot write speech files there ({error.strerror})") from None
+        self.folder = folder
+        self.count = 0
+
+    def put(self, audio: Audio, kind: str) -> str:
+        from voice_assistant.audio.wav import write_wav
+
+        self.count += 1
+        path = self.folder / f"{self.count:05d}-{kind}.wav"
+        try:
+            write_wav(path, audio.samples, audio.rate)
+        except OSError as error:
+            raise UserFacingError(f"{path}: cannot write ({error.strerror})") from None
+        return path.name
+
+    def close(self) -> None:
+        """Nothing is held open between files."""
+
+
+class Loudspeaker:
+    """Plays sentences one after another through sounddevice, without blocking the caller."""
+
+    def __init__(self, rate: int, device: str | int | None = None) -> None:
+        from voice_assistant.audio.devices import sounddevice_module
+
+        sd = sounddevice_module()
+        self.rate = rate
+        self._pending: list[np.ndarray] = []
+        self._lock = threading.Lock()
+        try:
+            self._stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16", device=device,
+                                           callback=self._fill)
+            self._stream.start()
+        except Exception as error:  # noqa: BLE001 - PortAudio errors vary by system
+            raise UserFacingError(f"cannot play sound ({error}); use --text, or --speak-to DIR "
+                                  "to write the speech as WAV files") from None
+
+    def _fill(self, out: Any, frames: int, time_info: Any, status: Any) -> None:
+        out.fill(0)
+        written = 0
+        with self._lock:
+            while written < frames and self._pending:
+                chunk = self._pending[0]
+                take = min(frames - written, len(chunk))
+                out[written:written + take, 0] = chunk[:take]
+                written += take
+                if take == len(chunk):
+                    self._pending.pop(0)
+                else:
+                    self._pending[0] = chunk[take:]
+
+    def put(self, audio: Audio, kind: str) -> None:
+        from voice_assistant.audio.wav import resample
+
+        samples = audio.samples
+        if audio.rate != self.rate:
+            floats = resample(samples.astype(np.float32) / 32768.0, audio.rate, self.rate)
+            samples = np.clip(floats * 32767.0, -32768, 32767).astype(np.int16)
+        with self._lock:
+            self._pending.append(samples)
+        return None
+
+    def queued_seconds(self) -> float:
+        with self._lock:
+            return sum(len(chunk) for chunk in self._pending) / self.rate
+
+    def close(self) -> None:
+        """Let the last sentence finish (a goodbye should be heard), then stop."""
+        deadline = time.monotonic() + min(self.queued_seconds(), 30.0) + 0.2
+        while self.queued_seconds() > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._stream.stop()
+        self._stream.close()
+
+
+def build_speaker(mode: str, settings: VoiceSettings, speak_to: Path | None = None,
+                  echo: TextIO | None = None) -> Speaker:
+    """The speaker for a run: ``mode`` is "text", "timed" (a recording) or "live".
+
+    With ``speak_to`` every sentence becomes a numbered WAV file. A recording's run renders
+    each sentence even without it, to know how long the assistant talks on the audio clock.
+    """
+    if speak_to is None and mode == "text":
+        return TextSpeaker(echo)
+    voice = Pyttsx3Voice(settings)
+    try:
+        if speak_to is not None:
+            output: AudioOutput | None = WavFolder(speak_to)
+        elif mode == "live":
+            output = Loudspeaker(SYNTH_RATE)
+        else:
+            output = None
+    except UserFacingError:
+        voice.close()
+        raise
+    return VoiceSpeaker(voice, output, echo or sys.stdout)

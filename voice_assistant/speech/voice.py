@@ -1,0 +1,130 @@
+"""Text to audio through pyttsx3 (espeak-ng on Linux), rendered in memory.
+
+The assistant renders every sentence before it is heard, so it knows exactly how long
+the sentence lasts: that is what lets it stay deaf to itself and keep countdowns on time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from voice_assistant.errors import UserFacingError
+
+SYNTH_RATE = 22_050
+"""The sample rate espeak-ng renders at."""
+INSTALL_ESPEAK = "install it with 'apt-get install espeak-ng libespeak-ng1', or use --text"
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How the assistant sounds."""
+
+    rate: int = 160
+    """Words per minute: slower than espeak's 175-200, so instructions are easy to follow."""
+    voice: str = "en-us"
+    """A pyttsx3 voice id or part of its name ('voice-assistant voices' lists them)."""
+
+    @property
+    def seconds_per_character(self) -> float:
+        """Time one character of text takes to say: 0.08 s at 160 words a minute."""
+        return 12.8 / self.rate
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Mono int16 samples and their rate."""
+
+    samples: np.ndarray
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+
+class Voice(Protocol):
+    """Renders one sentence to audio."""
+
+    def render(self, text: str) -> Audio: ...
+
+
+class Pyttsx3Voice:
+    """pyttsx3 rendering each sentence to a temporary WAV file, read back at once."""
+
+    def __init__(self, settings: VoiceSettings = VoiceSettings()) -> None:
+        self.settings = settings
+        self._engine = _pyttsx3_engine()
+        self._engine.setProperty("rate", settings.rate)
+        self._engine.setProperty("voice", find_voice(self._engine, settings.voice))
+        self._folder = tempfile.TemporaryDirectory(prefix="voice-assistant-")
+
+    def render(self, text: str) -> Audio:
+        path = Path(self._folder.name) / "sentence.wav"
+        path.unlink(missing_ok=True)
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+        try:
+            with wave.open(str(path), "rb") as rendered:
+                rate = rendered.getframerate()
+                samples = np.frombuffer(rendered.readframes(rendered.getnframes()), dtype=np.int16)
+        except (OSError, EOFError, wave.Error) as error:
+            raise UserFacingError(f"speech synthesis failed for {text!r} ({error}); {INSTALL_ESPEAK}") from None
+        return Audio(trim_trailing_silence(samples, rate), rate)
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+
+def _pyttsx3_engine() -> Any:
+    try:
+        import pyttsx3
+
+        return pyttsx3.init()
+    except Exception as error:  # noqa: BLE001 - a missing libespeak shows up as several kinds
+        raise UserFacingError(f"no speech synthesizer: espeak-ng is missing or broken ({error}); "
+                              f"{INSTALL_ESPEAK}") from None
+
+
+def find_voice(engine: Any, wanted: str) -> str:
+    """The id of the voice whose id, name or language matches ``wanted``."""
+    voices = list(engine.getProperty("voices") or [])
+    lowered = wanted.lower()
+    for voice in voices:
+        if lowered == str(voice.id).lower() or str(voice.id).lower().endswith("/" + lowered):
+            return str(voice.id)
+    for voice in voices:
+        if lowered in str(voice.name).lower():
+            return str(voice.id)
+    raise UserFacingError(f"no voice matches '{wanted}' (see 'voice-assistant voices')")
+
+
+def list_voices() -> str:
+    """The voices the synthesizer offers, English first."""
+    engine = _pyttsx3_engine()
+    voices = sorted(engine.getProperty("voices") or [], key=lambda v: ("en" not in str(v.id)[:8], str(v.id)))
+    return "\n".join(f"{voice.id:<28} {voice.name}" for voice in voices)
+
+
+def trim_trailing_silence(samples: np.ndarray, rate: int, keep_seconds: float = 0.06) -> np.ndarray:
+    """Drop the synthesizer's closing pause, so the next sentence or the listening starts sooner."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 200)
+    end = len(samples) if len(loud) == 0 else min(len(samples), int(loud[-1]) + int(rate * keep_seconds))
+    return samples[:end].copy()
+
+
+def chime(rate: int, seconds: float = 0.45) -> np.ndarray:
+    """Two soft rising tones that mark an alert before its words."""
+    half = int(rate * seconds / 2)
+    t = np.arange(half) / rate
+    envelope = np.sin(np.pi * np.arange(half) / half) ** 2
+    tones = [np.sin(2 * np.pi * freq * t) * envelope for freq in (660.0, 880.0)]
+    return (np.concatenate(tones) * 0.3 * 32767).astype(np.int16)
