@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import sys
 from dataclasses import dataclass
@@ -196,24 +197,33 @@ def run_script(assistant: Assistant, clock: VirtualClock, script: list[ScriptLin
 
 # ---------------------------------------------------------------------------- typed text
 def typed_lines(stream: TextIO, clock: WallClock, deadline: Callable[[], float | None], on_idle: Callable[[], None]) -> Iterator[str]:
-    """Lines typed on ``stream``; while waiting, calls ``on_idle`` at each deadline."""
+    """Lines typed on ``stream``; while waiting, calls ``on_idle`` at each deadline.
+
+    A stream with a file descriptor is read straight from it: Python's own buffering
+    would hide lines that already arrived from ``select`` (pasted or piped input).
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield from stream
+        return
+    pending = b""
     while True:
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            yield line.decode("utf-8", errors="replace") + "\n"
         due = deadline()
         timeout = None if due is None else max(0.0, due - clock.now())
-        if hasattr(stream, "fileno"):
-            try:
-                ready, _, _ = select.select([stream], [], [], timeout)
-            except (OSError, ValueError):
-                ready = [stream]
-        else:
-            ready = [stream]
+        ready, _, _ = select.select([fd], [], [], timeout)
         if not ready:
             on_idle()
             continue
-        line = stream.readline()
-        if not line:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            if pending:
+                yield pending.decode("utf-8", errors="replace")
             return
-        yield line
+        pending += chunk
 
 
 def run_text(assistant: Assistant, clock: WallClock, stream: TextIO = sys.stdin, prompt: bool = True) -> None:
