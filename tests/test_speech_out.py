@@ -8,14 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voice_assistant.app import COUNT_LATE_SECONDS, Assistant, advance
 from voice_assistant.audio.devices import live_audio_problem
-from voice_assistant.audio.wav import read_wav
 from voice_assistant.clock import VirtualClock
 from voice_assistant.cli import main
 from voice_assistant.dialog import Dialog
