@@ -101,6 +101,14 @@ def test_check_passes_on_shipped_data(capsys):
     assert len(out) == 1 and out[0].startswith("ok:")
 
 
+def test_the_installed_package_finds_its_own_data(tmp_path):
+    """Run from elsewhere, so a non-editable install must find content and grammars inside itself."""
+    result = subprocess.run([sys.executable, "-m", "voice_assistant", "check"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok:")
+
+
 def test_check_reports_a_sentence_claimed_by_two_intents(data_copy):
     _, grammars_dir = data_copy
     edit(grammars_dir / "intents.yaml", '"(next|next step|', '"(next|help|next step|')

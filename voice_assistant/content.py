@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -137,7 +136,7 @@ def packaged_content_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "content"
     if checkout.is_dir():
         return checkout
-    return Path(str(resources.files("voice_assistant.data.content")))
+    return Path(__file__).resolve().parent / "data" / "content"
 
 
 class _Node:

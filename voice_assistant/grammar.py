@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -54,7 +53,7 @@ def packaged_grammars_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "grammars"
     if checkout.is_dir():
         return checkout
-    return Path(str(resources.files("voice_assistant.data.grammars")))
+    return Path(__file__).resolve().parent / "data" / "grammars"
 
 
 def normalize(text: str) -> str:
