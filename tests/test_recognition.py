@@ -33,9 +33,20 @@ def accuracy(recognizer, grammar, condition):
     return right / len(IN_GRAMMAR)
 
 
-# Floors sit below the benchmark figures (clean 100%, noisy 97%, reverb 74-77%): piper
+# Floors sit below the benchmark figures (clean 97%, noisy 97-100%, reverb 84%): piper
 # synthesis varies a little from run to run. Robotic (espeak) speech is measured in
 # benchmarks/recognition.py, where it is still weak.
+@pytest.mark.parametrize("text, intent", [("no", "no"), ("nope", "no"), ("yes", "yes"), ("not really", "no")])
+def test_short_answers_survive_a_quiet_hiss(pocketsphinx, grammar, text, intent):
+    """Streaming normalisation alone once heard a hissy "no" as "help"; the second pass fixes it."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    clean = read_wav(speech(text)).astype(np.float64)
+    hissy = np.clip(clean + rng.normal(scale=30.0, size=len(clean)), -32768, 32767).astype(np.int16)
+    assert recognise(pocketsphinx, grammar, "yes_no", hissy)["intent"] == intent
+
+
 @pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.85), ("reverb", 0.65)])
 def test_pocketsphinx_intent_accuracy(pocketsphinx, grammar, condition, floor):
     assert accuracy(pocketsphinx, grammar, condition) >= floor

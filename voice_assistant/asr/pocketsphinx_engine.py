@@ -102,6 +102,7 @@ class PocketsphinxRecognizer:
             if word not in known:
                 self._decoder.add_word(word, phones, True)
         self._searches: set[str] = set()
+        self._audio: list[bytes] = []
         self.context = ""
 
     def set_context(self, context: str) -> None:
@@ -114,28 +115,54 @@ class PocketsphinxRecognizer:
         self.context = context
 
     def begin(self) -> None:
+        self._audio = []
         self._decoder.activate_search(self.context)
         self._decoder.start_utt()
         self._free.start_utt()
 
     def accept(self, audio: np.ndarray) -> None:
         data = np.ascontiguousarray(audio, dtype=np.int16).tobytes()
+        self._audio.append(data)
         self._decoder.process_raw(data, False, False)
         self._free.process_raw(data, False, False)
 
     def end(self) -> Transcript:
+        """Decode as the audio came; if that is doubtful, decode the whole utterance again.
+
+        Streaming decoding normalises the audio with a running estimate, which is poor for
+        a short word in an unfamiliar room ("no" can come out as "help"). When the grammar
+        result scores low or the free decode disagrees with it, the utterance is decoded
+        once more with normalisation over all of it (grammar search only: it is fast), and
+        that result decides, judged against the free decode already made.
+        """
         self._decoder.end_utt()
         self._free.end_utt()
+        verdict = self._verdict()
+        if verdict is not None and verdict[2]:
+            return Transcript(verdict[0], verdict[1])
+        self._decoder.activate_search(self.context)
+        self._decoder.start_utt()
+        self._decoder.process_raw(b"".join(self._audio), False, True)
+        self._decoder.end_utt()
+        verdict = self._verdict()
+        if verdict is None:
+            return Transcript("", 0.0)
+        text, confidence, sure = verdict
+        per_frame_ok = confidence >= 0.5
+        return Transcript(text if sure or per_frame_ok else "", confidence)
+
+    def _verdict(self) -> tuple[str, float, bool] | None:
+        """(grammar text, confidence, sure) from the last decode; None when nothing was decoded."""
         hyp = self._decoder.hyp()
         free = self._free.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         heard = free.hypstr.split() if free is not None else []
         if not text:
-            return Transcript("", 0.0)
+            return None
         per_frame = math.log(max(hyp.score, 1e-300)) / _LOG_BASE / max(1, self._decoder.n_frames())
         agreement = _common_words(text.split(), heard) / len(text.split())
         confidence = round(1.0 / (1.0 + math.exp(-(per_frame - ACCEPT_SCORE_PER_FRAME) / 3.0)), 3)
-        accepted = per_frame >= ACCEPT_SCORE_PER_FRAME or (
+        sure = (per_frame >= ACCEPT_SCORE_PER_FRAME and agreement > 0) or (
             per_frame >= RESCUE_SCORE_PER_FRAME and agreement >= RESCUE_AGREEMENT
         )
-        return Transcript(text if accepted else "", confidence)
+        return text, confidence, sure
