@@ -33,12 +33,9 @@ def accuracy(recognizer, grammar, condition):
     return right / len(IN_GRAMMAR)
 
 
-# Floors sit below the benchmark figures (clean 97%, noisy 97-100%, reverb 84%): piper
-# synthesis varies a little from run to run. Robotic (espeak) speech is measured in
-# benchmarks/recognition.py, where it is still weak.
 @pytest.mark.parametrize("text, intent", [("no", "no"), ("nope", "no"), ("yes", "yes"), ("not really", "no")])
 def test_short_answers_survive_a_quiet_hiss(pocketsphinx, grammar, text, intent):
-    """Streaming normalisation alone once heard a hissy "no" as "help"; the second pass fixes it."""
+    """Streaming normalisation once heard a hissy "no" as "help"; the grammar now decodes whole utterances."""
     import numpy as np
 
     rng = np.random.default_rng(1)
@@ -47,12 +44,14 @@ def test_short_answers_survive_a_quiet_hiss(pocketsphinx, grammar, text, intent)
     assert recognise(pocketsphinx, grammar, "yes_no", hissy)["intent"] == intent
 
 
-@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.85), ("reverb", 0.65)])
+# Floors sit below the benchmark figures (clean, noisy and reverberant 97%, robotic 71%):
+# piper synthesis varies a little from run to run.
+@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.9), ("reverb", 0.85), ("robotic", 0.6)])
 def test_pocketsphinx_intent_accuracy(pocketsphinx, grammar, condition, floor):
     assert accuracy(pocketsphinx, grammar, condition) >= floor
 
 
-@pytest.mark.parametrize("condition", ["clean", "noisy", "reverb"])
+@pytest.mark.parametrize("condition", ["clean", "noisy", "reverb", "robotic"])
 def test_pocketsphinx_rejects_out_of_grammar_speech(pocketsphinx, grammar, condition):
     accepted = [text for context, text in OUT_OF_GRAMMAR
                 if recognise(pocketsphinx, grammar, context, read_wav(speech(text, condition)))["intent"]]
