@@ -201,3 +201,53 @@ def test_ctrl_c_ends_the_session_cleanly(tmp_path):
     assert records[-1]["type"] == "stopped"
     saved = json.loads((tmp_path / "j" / "timers.json").read_text())
     assert [t["name"] for t in saved["timers"]] == ["heat"], "the running timer is kept for the next start"
+
+
+class FakeOutputStream:
+    """sounddevice.OutputStream at the edge: the test pulls audio as a sound card would."""
+
+    def __init__(self, samplerate, channels, dtype, device, callback):
+        self.samplerate, self.callback = samplerate, callback
+        self.started = self.closed = False
+
+    def start(self):
+        self.started = True
+
+    def stop(self):
+        pass
+
+    def close(self):
+        self.closed = True
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = np.ones((frames, 1), dtype=np.int16)
+        self.callback(out, frames, None, None)
+        return out[:, 0].copy()
+
+
+def test_the_loudspeaker_plays_sentences_in_order_and_stops_on_request(monkeypatch):
+    import types
+
+    from voice_assistant.audio import devices
+    from voice_assistant.speech import Loudspeaker
+    from voice_assistant.speech.voice import Audio
+
+    streams = []
+
+    def make_stream(**kwargs):
+        streams.append(FakeOutputStream(**kwargs))
+        return streams[-1]
+
+    monkeypatch.setattr(devices, "sounddevice_module", lambda: types.SimpleNamespace(OutputStream=make_stream))
+    speaker = Loudspeaker(1000)
+    speaker.put(Audio(np.full(300, 5, dtype=np.int16), 1000), "speech")
+    speaker.put(Audio(np.full(200, 7, dtype=np.int16), 1000), "speech")
+    assert speaker.queued_seconds() == pytest.approx(0.5)
+    played = np.concatenate([streams[0].pull(256), streams[0].pull(256)])
+    assert list(played[:300]) == [5] * 300 and list(played[300:500]) == [7] * 200
+    assert not played[500:].any(), "silence once the queue is empty"
+    speaker.put(Audio(np.full(2000, 9, dtype=np.int16), 2000), "alert")  # resampled to the stream's rate
+    assert speaker.queued_seconds() == pytest.approx(1.0, abs=0.01)
+    began = time.monotonic()
+    speaker.close(drain=False)
+    assert time.monotonic() - began < 0.5 and streams[0].closed

@@ -152,6 +152,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     voice = VoiceSettings(rate=args.rate, voice=args.voice)
     speaker = build_speaker(mode, voice, args.speak_to)
     sinks: list = []
+    interrupted = False
     try:
         recognizer = None
         if mode != "text":
@@ -178,8 +179,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         finally:
             assistant.close()
         return 0
+    except KeyboardInterrupt:
+        interrupted = True  # Ctrl-C: stop talking at once
+        raise
     finally:
-        speaker.close()
+        speaker.close(drain=not interrupted)
         for sink in sinks:
             sink.close()
 

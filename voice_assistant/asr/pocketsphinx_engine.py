@@ -117,7 +117,8 @@ class PocketsphinxRecognizer:
             self._free = Decoder(Config(lm=str(base / "en-us.lm.bin"), fwdflat=False, **common))
             self._phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"), **common))
         except (RuntimeError, ValueError) as error:
-            raise UserFacingError(f"pocketsphinx model failed to load ({error})") from None
+            raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
+                                  "'pip install --force-reinstall pocketsphinx'") from None
         known = dictionary_words(base / "cmudict-en-us.dict")
         for word, phones in extra_pronunciations(grammar).items():
             if word not in known:

@@ -29,7 +29,8 @@ class VoskRecognizer:
         try:
             self._model = vosk.Model(str(model_dir))
         except Exception as error:  # noqa: BLE001 - vosk raises a bare Exception
-            raise UserFacingError(f"{model_dir}: Vosk could not load this model ({error})") from None
+            raise UserFacingError(f"{model_dir}: Vosk could not load this model ({error}); unpack it again, "
+                                  "or use --engine pocketsphinx") from None
         self._vosk = vosk
         self.grammar = grammar
         self.model_dir = model_dir

@@ -32,7 +32,8 @@ class Speaker(Protocol):
 
     def say(self, text: str, kind: str) -> Spoken: ...
 
-    def close(self) -> None: ...
+    def close(self, drain: bool = True) -> None:
+        """Stop; with ``drain``, first let what is queued be heard."""
 
 
 class TextSpeaker:
@@ -50,7 +51,7 @@ class TextSpeaker:
         self.stream.flush()
         return Spoken(0.0)
 
-    def close(self) -> None:
+    def close(self, drain: bool = True) -> None:
         self.stream.flush()
 
 
@@ -59,7 +60,7 @@ class AudioOutput(Protocol):
 
     def put(self, audio: Audio, kind: str) -> str | None: ...
 
-    def close(self) -> None: ...
+    def close(self, drain: bool = True) -> None: ...
 
 
 class VoiceSpeaker:
@@ -81,9 +82,9 @@ class VoiceSpeaker:
             self.echo.flush()
         return Spoken(audio.seconds, file)
 
-    def close(self) -> None:
+    def close(self, drain: bool = True) -> None:
         if self.output is not None:
-            self.output.close()
+            self.output.close(drain)
         close_voice = getattr(self.voice, "close", None)
         if close_voice is not None:
             close_voice()
@@ -115,7 +116,7 @@ class WavFolder:
             raise UserFacingError(f"{path}: cannot write ({error.strerror})") from None
         return path.name
 
-    def close(self) -> None:
+    def close(self, drain: bool = True) -> None:
         """Nothing is held open between files."""
 
 
@@ -166,10 +167,10 @@ class Loudspeaker:
         with self._lock:
             return sum(len(chunk) for chunk in self._pending) / self.rate
 
-    def close(self) -> None:
-        """Let the last sentence finish (a goodbye should be heard), then stop."""
+    def close(self, drain: bool = True) -> None:
+        """Let what is queued be heard (a goodbye should be), unless told to stop at once."""
         deadline = time.monotonic() + min(self.queued_seconds(), 30.0) + 0.2
-        while self.queued_seconds() > 0 and time.monotonic() < deadline:
+        while drain and self.queued_seconds() > 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         self._stream.stop()
         self._stream.close()
