@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from voice_assistant.grammar import minimal_word_graph
+
 PHRASES = [
     ("idle", "My back is spasming!", "start_guidance", {}),
     ("idle", "I'm having a back spasm", "start_guidance", {}),
@@ -70,3 +72,16 @@ def test_every_sentence_matches_back_to_its_intent(grammar):
             match = grammar.match(text, context)
             assert match is not None
             assert match.intent == (None if intent.startswith("_") else intent), (context, text)
+
+
+def test_the_word_graph_spells_exactly_the_sentences_and_shares_endings():
+    sentences = ["start the ice timer", "start the heat timer", "cancel the timer", "stop", "stop it"]
+    graph = minimal_word_graph(sentences)
+    assert graph.sentences() == set(sentences)
+    timers = [arc for arc in graph.arcs if arc[2] == "timer"]
+    assert len(timers) == 1, "the three sentences ending in 'timer' share one arc"
+
+
+def test_every_context_compiles_to_a_graph_of_its_own_sentences(grammar):
+    for context in grammar.contexts:
+        assert grammar.word_graph(context).sentences() == {text for _, text in grammar.sentences(context)}

@@ -3,7 +3,7 @@
 The templates are Home Assistant ``hassil`` YAML. This module adds what hassil does not
 know about: dialog contexts (which intents can be heard when), decoy intents, strict
 validation, and compiling a context to what speech engines need (a phrase list for Vosk,
-a JSGF grammar for pocketsphinx).
+a minimal word graph for pocketsphinx).
 """
 
 from __future__ import annotations
@@ -13,17 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from hassil import (
-    Alternative,
-    Expression,
-    Intents,
-    ListReference,
-    RuleReference,
-    Sequence,
-    TextChunk,
-    recognize,
-    sample_expression,
-)
+from hassil import Intents, recognize, sample_expression
 from hassil.errors import HassilError
 from hassil.parse_expression import parse_sentence
 from hassil.parser import ParseError
@@ -134,65 +124,73 @@ class Grammar:
         contexts = [context] if context else list(self.contexts)
         return {word for ctx in contexts for _, text in self.sentences(ctx) for word in text.split()}
 
-    def jsgf(self, context: str) -> str:
-        """The context as a JSGF grammar (for pocketsphinx), built from the template tree."""
-        intents = self._require(context)
-        compiler = _JsgfCompiler(intents, self.language)
-        bodies = []
-        for intent in intents.intents.values():
-            for data in intent.data:
-                compiler.rules = {**intents.expansion_rules, **data.expansion_rules}
-                bodies.extend(compiler.expression(s.expression) for s in data.sentences)
-        lines = ["#JSGF V1.0;", f"grammar {context};", "public <utterance> = " + " | ".join(
-            f"( {body} )" for body in bodies if body) + ";"]
-        lines.extend(f"<{name}> = {body};" for name, body in compiler.definitions.items())
-        return "\n".join(lines) + "\n"
+    def word_graph(self, context: str) -> WordGraph:
+        """The context's sentences as the smallest word graph (for pocketsphinx)."""
+        return minimal_word_graph(text for _, text in self.sentences(context))
+
+
+@dataclass(frozen=True)
+class WordGraph:
+    """An acyclic automaton over words: (from, to, word) arcs, ``None`` for an empty step.
+
+    Every path from ``start`` to ``final`` spells one sentence. States reached by the same
+    remaining sentences are merged, so a decoder searches each shared ending once.
+    """
+
+    start: int
+    final: int
+    arcs: tuple[tuple[int, int, str | None], ...]
+
+    def sentences(self) -> set[str]:
+        """Every sentence the graph spells (for checking it)."""
+        outgoing: dict[int, list[tuple[int, str | None]]] = {}
+        for source, target, word in self.arcs:
+            outgoing.setdefault(source, []).append((target, word))
+        found: set[str] = set()
+        stack: list[tuple[int, tuple[str, ...]]] = [(self.start, ())]
+        while stack:
+            state, words = stack.pop()
+            if state == self.final:
+                found.add(" ".join(words))
+            for target, word in outgoing.get(state, []):
+                stack.append((target, words + (word,) if word else words))
+        return found
+
+
+def minimal_word_graph(sentences: Iterable[str]) -> WordGraph:
+    """Build a word trie of the sentences, then merge states with identical futures."""
+    children: list[dict[str, int]] = [{}]
+    ends: list[bool] = [False]
+    for sentence in sentences:
+        node = 0
+        for word in sentence.split():
+            if word not in children[node]:
+                children.append({})
+                ends.append(False)
+                children[node][word] = len(children) - 1
+            node = children[node][word]
+        ends[node] = True
+    merged: dict[int, int] = {}
+    by_future: dict[tuple, int] = {}
+    for node in reversed(range(len(children))):  # a child is always numbered after its parent
+        future = (ends[node], tuple(sorted((word, merged[child]) for word, child in children[node].items())))
+        merged[node] = by_future.setdefault(future, node)
+    numbers: dict[int, int] = {}
+    for node in sorted(set(merged.values())):
+        numbers[node] = len(numbers)
+    final = len(numbers)
+    arcs: list[tuple[int, int, str | None]] = []
+    for node, number in numbers.items():
+        arcs.extend((number, numbers[merged[child]], word) for word, child in sorted(children[node].items()))
+        if ends[node]:
+            arcs.append((number, final, None))
+    return WordGraph(numbers[merged[0]], final, tuple(arcs))
 
 
 def _slot_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-class _JsgfCompiler:
-    """Turns hassil expressions into JSGF rule bodies."""
-
-    def __init__(self, intents: Intents, language: str) -> None:
-        self.intents = intents
-        self.language = language
-        self.rules: dict[str, Any] = dict(intents.expansion_rules)
-        self.definitions: dict[str, str] = {}
-
-    def expression(self, expression: Expression) -> str:
-        if isinstance(expression, TextChunk):
-            return normalize(expression.original_text)
-        if isinstance(expression, Alternative):
-            options = [self.expression(item) for item in expression.items]
-            present = list(dict.fromkeys(option for option in options if option))
-            if not present:
-                return ""
-            body = "( " + " | ".join(present) + " )" if len(present) > 1 else present[0]
-            return f"[ {body} ]" if len(present) < len(options) else body
-        if isinstance(expression, Sequence):
-            return " ".join(part for part in map(self.expression, expression.items) if part)
-        if isinstance(expression, ListReference):
-            return self._define(f"list_{expression.list_name}", expression)
-        if isinstance(expression, RuleReference):
-            rule = self.rules[expression.rule_name]
-            name = f"rule_{expression.rule_name}"
-            if name not in self.definitions:
-                self.definitions[name] = ""
-                self.definitions[name] = self.expression(rule.expression) or "<NULL>"
-            return f"<{name}>"
-        raise DataFileError(f"templates of type {type(expression).__name__} are not supported")
-
-    def _define(self, name: str, reference: ListReference) -> str:
-        if name not in self.definitions:
-            texts = sample_expression(reference, self.intents.slot_lists, self.rules, language=self.language)
-            phrases = sorted({normalize(t) for t in texts if not any(c.isdigit() for c in t)})
-            self.definitions[name] = " | ".join(phrases) or "<VOID>"
-        return f"<{name}>"
 
 
 def _validate_document(path: Path, document: Any) -> dict[str, Any]:
