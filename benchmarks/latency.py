@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from recognition import percentile  # noqa: E402
 from speech_corpus import IN_GRAMMAR  # noqa: E402
 from speechgen import speech  # noqa: E402
 
@@ -103,10 +104,9 @@ def measure(name: str, recognizer: Recognizer, grammar: Grammar, setups: dict[st
             utterances: list[tuple[str, np.ndarray]]) -> None:
     voice = Pyttsx3Voice(VoiceSettings())
     latencies = [one_turn(recognizer, grammar, voice, setups[context], samples) for context, samples in utterances]
-    answered = sorted(x * 1000 for x in latencies if x is not None)
-    p95 = answered[min(len(answered) - 1, int(0.95 * len(answered)))]
+    answered = [x * 1000 for x in latencies if x is not None]
     print(f"{name:28} end of speech to first audio: median {statistics.median(answered):.0f} ms, "
-          f"p95 {p95:.0f} ms ({len(answered)}/{len(utterances)} utterances answered)")
+          f"p95 {percentile(answered, 0.95):.0f} ms ({len(answered)}/{len(utterances)} utterances answered)")
 
 
 def main() -> None:

@@ -96,7 +96,9 @@ def test_countdown_numbers_land_on_their_second_with_the_real_voice(tmp_path, ca
     assert all(abs(r["start"] - r["t"]) < 1e-6 for r in counts), "every number starts on its second"
     numbers = [r["start"] for r in counts if r["text"].isdigit()]
     gaps = np.diff(numbers)
-    assert np.all(np.isclose(gaps[gaps < 2], 1.0)), "consecutive numbers are one second apart"
+    within_a_hold = gaps[gaps < 2]
+    assert len(within_a_hold) >= len(numbers) // 2, "numbers follow each other within each hold"
+    assert np.allclose(within_a_hold, 1.0), "consecutive numbers are one second apart"
     assert any(r["type"] == "countdown" and r["step"] == "done" for r in records)
 
 

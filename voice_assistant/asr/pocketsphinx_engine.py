@@ -67,14 +67,15 @@ def missing_words(grammar: Grammar) -> list[str]:
 # with the general English model agrees with. Scores are log base 1.0001 per 10 ms frame.
 # Thresholds measured on synthetic speech in benchmarks/recognition.py.
 ACCEPT_GAP_TO_PHONE_LOOP = -15.0
-# Where the streaming decoders' running normalisation starts: the value it settles at after
-# a few utterances of ordinary speech (measured on the test corpus), so the first utterance
-# of a session is judged like the later ones.
-TYPICAL_CMN = "45.64,2.41,-2.48,0.25,-1.92,-3.72,-2.14,-5.35,-1.09,3.58,0.80,2.12,-5.10"
 ACCEPT_SCORE_PER_FRAME = -24.0
 RESCUE_SCORE_PER_FRAME = -34.0
 RESCUE_AGREEMENT = 0.75
 _LOG_BASE = math.log(1.0001)
+
+# Where the streaming decoders' running normalisation starts: the value it settles at after
+# a few utterances of ordinary speech (measured on the test corpus), so the first utterance
+# of a session is judged like the later ones.
+TYPICAL_CMN = "45.64,2.41,-2.48,0.25,-1.92,-3.72,-2.14,-5.35,-1.09,3.58,0.80,2.12,-5.10"
 
 
 def _log_score(probability: float) -> float:
@@ -97,11 +98,6 @@ def _common_words(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def _decoder_settings(base: Path) -> dict[str, Any]:
-    return {"hmm": str(base / "en-us"), "dict": str(base / "cmudict-en-us.dict"), "logfn": os.devnull,
-            "bestpath": False}
-
-
 class PocketsphinxRecognizer:
     """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode.
 
@@ -118,7 +114,8 @@ class PocketsphinxRecognizer:
 
         self.grammar = grammar
         base = model_dir()
-        common = _decoder_settings(base)
+        common = {"hmm": str(base / "en-us"), "dict": str(base / "cmudict-en-us.dict"),
+                  "logfn": os.devnull, "bestpath": False}
         try:
             self._decoder = Decoder(Config(lm=None, **common))
             # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after

@@ -30,7 +30,7 @@ def _fail(path: Path, problem: str) -> AudioFileError:
 def read_wav(path: Path) -> np.ndarray:
     """The file's audio as int16 samples at 16 kHz, mono."""
     samples, rate = read_wav_native(path)
-    return to_16k_int16(samples, rate)
+    return to_int16(samples, rate)
 
 
 def read_wav_native(path: Path) -> tuple[np.ndarray, int]:
@@ -114,9 +114,9 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
     return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
 
 
-def to_16k_int16(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Float mono samples at any rate → int16 at 16 kHz."""
-    converted = resample(samples, rate)
+def to_int16(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """Float mono samples at any rate → int16 at ``target`` (16 kHz unless told)."""
+    converted = resample(samples, rate, target)
     return np.clip(np.round(converted * 32767.0), -32768, 32767).astype(np.int16)
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TextIO
 
 import numpy as np
 
+from voice_assistant.audio.wav import to_int16, write_wav
 from voice_assistant.errors import UserFacingError
 from voice_assistant.events import ALERT
 from voice_assistant.speech.voice import SYNTH_RATE, Audio, Pyttsx3Voice, Voice, VoiceSettings, chime
@@ -85,9 +86,7 @@ class VoiceSpeaker:
     def close(self, drain: bool = True) -> None:
         if self.output is not None:
             self.output.close(drain)
-        close_voice = getattr(self.voice, "close", None)
-        if close_voice is not None:
-            close_voice()
+        self.voice.close()
 
 
 class WavFolder:
@@ -106,8 +105,6 @@ class WavFolder:
         self.count = 0
 
     def put(self, audio: Audio, kind: str) -> str:
-        from voice_assistant.audio.wav import write_wav
-
         self.count += 1
         path = self.folder / f"{self.count:05d}-{kind}.wav"
         try:
@@ -153,12 +150,9 @@ class Loudspeaker:
                     self._pending[0] = chunk[take:]
 
     def put(self, audio: Audio, kind: str) -> None:
-        from voice_assistant.audio.wav import resample
-
         samples = audio.samples
         if audio.rate != self.rate:
-            floats = resample(samples.astype(np.float32) / 32768.0, audio.rate, self.rate)
-            samples = np.clip(floats * 32767.0, -32768, 32767).astype(np.int16)
+            samples = to_int16(samples.astype(np.float32) / 32768.0, audio.rate, self.rate)
         with self._lock:
             self._pending.append(samples)
         return None

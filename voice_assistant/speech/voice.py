@@ -55,6 +55,8 @@ class Voice(Protocol):
 
     def render(self, text: str) -> Audio: ...
 
+    def close(self) -> None: ...
+
 
 class Pyttsx3Voice:
     """pyttsx3 rendering each sentence to a temporary WAV file, read back at once."""
