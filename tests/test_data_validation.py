@@ -84,8 +84,8 @@ def test_content_mistakes_name_file_and_key(data_copy, file, old, new, expected)
     [
         ("  previous:\n", "  previously:\n", "intents.previously: unknown intent"),
         ('          - "(go back|back|previous', '          - "(go back|back|previous(', "bad template"),
-        ("  help:\n    data:\n      - sentences:\n          - \"(help|help me|what can i say|what do i say|what are my options|options|i don't understand what to say)\"\n",
-         "  help:\n    data: []\n", "intents.help: has no sentences"),
+        ("  help:\n    data:\n", "  help:\n    data: []\n  _help_sentences_now_unused:\n    data:\n",
+         "intents.help: has no sentences"),
     ],
 )
 def test_grammar_mistakes_name_the_file(data_copy, old, new, expected):

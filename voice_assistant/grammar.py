@@ -19,12 +19,8 @@ from hassil.parse_expression import parse_sentence
 from hassil.parser import ParseError
 
 from voice_assistant.datafile import DataFileError, load_yaml
+from voice_assistant.names import Intent
 
-CANONICAL_INTENTS = (
-    "start_guidance", "yes", "no", "next", "previous", "repeat", "pause", "resume", "stop",
-    "help", "start_ice_timer", "start_heat_timer", "set_timer", "time_left", "cancel_timer",
-    "start_stretch", "explain_causes", "prevention_tips", "when_to_see_doctor",
-)
 LANGUAGE = "en"
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
@@ -79,6 +75,13 @@ class Grammar:
         """The values a {list} fills its slot with (empty for ranges or unknown lists)."""
         values = getattr(self._all.slot_lists.get(list_name), "values", None) or []
         return {str(value.value_out) for value in values}
+
+    def fixed_slots(self) -> list[tuple[str, str, Any]]:
+        """(intent, slot, value) for every slot a group of sentences fills ("slots:" in intents.yaml)."""
+        return [(name, slot, value)
+                for name, body in self._document["intents"].items()
+                for data in body["data"] if isinstance(data, dict)
+                for slot, value in (data.get("slots") or {}).items()]
 
     def _require(self, context: str) -> Intents:
         if context not in self._by_context:
@@ -207,8 +210,8 @@ def _validate_document(path: Path, document: Any) -> dict[str, Any]:
         where = f"{path}: intents.{name}"
         if not isinstance(name, str):
             raise DataFileError(f"{path}: intents: intent name {name!r} must be quoted text")
-        if name not in CANONICAL_INTENTS and not is_decoy(name):
-            raise DataFileError(f"{where}: unknown intent (known: {', '.join(CANONICAL_INTENTS)})")
+        if name not in Intent.values() and not is_decoy(name):
+            raise DataFileError(f"{where}: unknown intent (known: {', '.join(Intent.values())})")
         if not isinstance(body, dict) or not isinstance(body.get("data"), list) or not body["data"]:
             raise DataFileError(f"{where}: has no sentences (expected data: - sentences: [...])")
         for index, data in enumerate(body["data"]):
@@ -231,6 +234,23 @@ def _validate_document(path: Path, document: Any) -> dict[str, Any]:
     return document
 
 
+def _expand_groups(path: Path, where: str, members: list[str], groups: dict[str, Any],
+                   inside: tuple[str, ...]) -> list[str]:
+    """Intent names with every "@group" replaced by its members (groups may name groups)."""
+    names: list[str] = []
+    for member in members:
+        if not member.startswith("@"):
+            names.append(member)
+            continue
+        group = groups.get(member[1:])
+        if not isinstance(group, list):
+            raise DataFileError(f"{path}: {where}: unknown group '{member}'")
+        if member in inside:
+            raise DataFileError(f"{path}: {where}: group '{member}' includes itself")
+        names.extend(_expand_groups(path, where, [str(item) for item in group], groups, inside + (member,)))
+    return names
+
+
 def _load_contexts(path: Path, intents: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     document = load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("contexts"), dict):
@@ -245,16 +265,7 @@ def _load_contexts(path: Path, intents: dict[str, Any]) -> dict[str, tuple[str, 
     for context, members in document["contexts"].items():
         if not isinstance(members, list) or not members:
             raise DataFileError(f"{path}: contexts.{context}: expected a list of intents")
-        names: list[str] = []
-        for member in members:
-            member = str(member)
-            if member.startswith("@"):
-                group = groups.get(member[1:])
-                if not isinstance(group, list):
-                    raise DataFileError(f"{path}: contexts.{context}: unknown group '{member}'")
-                names.extend(str(item) for item in group)
-            else:
-                names.append(member)
+        names = _expand_groups(path, f"contexts.{context}", [str(m) for m in members], groups, ())
         for name in names:
             if name not in intents:
                 raise DataFileError(

@@ -1,0 +1,60 @@
+"""The phrase corpus (grammars/phrases.yaml): how people talk, held against the templates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from voice_assistant.grammar import packaged_grammars_dir
+from voice_assistant.names import Intent
+from voice_assistant.phrasebook import load_phrases, phrase_problems
+
+PHRASES = load_phrases(packaged_grammars_dir())
+
+
+@pytest.mark.parametrize("phrase", PHRASES, ids=lambda p: f"{p.context}:{p.text}")
+def test_every_phrasing_means_what_the_corpus_says(grammar, phrase):
+    assert phrase_problems(grammar, [phrase]) == []
+
+
+def test_at_least_fifteen_phrasings_for_every_intent():
+    counts = Counter(phrase.intent for phrase in PHRASES if phrase.intent)
+    thin = {intent: counts[intent] for intent in Intent.values() if counts[intent] < 15}
+    assert not thin, thin
+
+
+def test_every_context_has_phrasings_that_must_mean_nothing(grammar):
+    negative = {phrase.context for phrase in PHRASES if phrase.intent is None}
+    assert {"idle", "yes_no", "guidance", "countdown", "emergency"} <= negative
+
+
+def test_check_runs_the_corpus_and_names_the_phrasing_it_lost(data_copy):
+    content_dir, grammars_dir = data_copy
+    intents = grammars_dir / "intents.yaml"
+    text = intents.read_text(encoding="utf-8")
+    intents.write_text(text.replace("i fell (down the stairs|off a ladder|over|down)", "i fell (off a ladder|over|down)"),
+                       encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "voice_assistant", "check", "--content", str(content_dir),
+                             "--grammars", str(grammars_dir)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "'I fell down the stairs' in yes_no should mean report_symptom {'flag': 'trauma'}" in result.stdout
+
+
+@pytest.mark.parametrize("document, problem", [
+    ("phrases: {}", "expected a mapping with one key"),
+    ("phrases:\n  - {context: idle, intent: dance, sentences: [\"hi\"]}", "intent must be one of"),
+    ("phrases:\n  - {context: idle, intent: nothing, slots: {flag: nerve}, sentences: [\"hi\"]}", "slots must be"),
+    ("phrases:\n  - {context: idle, intent: help}", "sentences must be a list"),
+    ("phrases:\n  - {context: nowhere, intent: help, sentences: [\"help\"]}", "unknown context 'nowhere'"),
+])
+def test_a_broken_corpus_is_one_clear_line(data_copy, document, problem):
+    content_dir, grammars_dir = data_copy
+    (grammars_dir / "phrases.yaml").write_text(document + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "voice_assistant", "check", "--content", str(content_dir),
+                             "--grammars", str(grammars_dir)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert problem in result.stdout
+    assert "Traceback" not in result.stderr
