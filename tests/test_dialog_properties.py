@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from voice_assistant.dialog import Dialog
 from voice_assistant.events import Heard, Log, Tick
-from voice_assistant.grammar import CANONICAL_INTENTS
+from voice_assistant.names import Intent
 
 SLOTS = st.fixed_dictionaries({}, optional={
     "minutes": st.integers(min_value=-5, max_value=100),
@@ -16,7 +16,7 @@ SLOTS = st.fixed_dictionaries({}, optional={
     "target": st.just("timer"),
 })
 EVENT = st.one_of(
-    st.tuples(st.just("heard"), st.sampled_from(CANONICAL_INTENTS + (None,)), SLOTS),
+    st.tuples(st.just("heard"), st.sampled_from(Intent.values() + (None,)), SLOTS),
     st.tuples(st.just("wait"), st.floats(min_value=0, max_value=2000, allow_nan=False)),
 )
 

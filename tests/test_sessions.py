@@ -120,10 +120,18 @@ def test_pause_the_timer_and_resume_it(scripted):
     assert abs(expired["t"] - (resumed_t + 800)) < 1.0
 
 
-def test_idle_ignores_everything_but_a_start_phrase(scripted):
-    records = scripted("what's the weather", "yes", "next", "start the ice timer", "/wait 100")
+def test_idle_ignores_chatter_and_never_starts_a_session_from_it(scripted):
+    records = scripted("what's the weather", "yes", "next", "no way the game is on", "/wait 100")
     assert [r["state"] for r in of_type(records, "state")] == ["idle"]
     assert not of_type(records, "say")
+
+
+def test_timers_work_while_idle_without_starting_a_session(scripted):
+    records = scripted("start the ice timer", "how much time is left", "cancel", "/wait 1000")
+    assert [r["state"] for r in of_type(records, "state")] == ["idle"]
+    assert [r["name"] for r in of_type(records, "timer_started")] == ["ice"]
+    assert [r["name"] for r in of_type(records, "timer_cancelled")] == ["ice"]
+    assert not of_type(records, "timer_expired")
 
 
 def test_questions_answered_at_any_time(scripted, content):

@@ -40,6 +40,7 @@ class Assistant:
         clock: Clock,
         sinks: Iterable[RecordSink] = (),
         timer_store: TimerStore | None = None,
+        emergency_seconds_ago: float | None = None,
     ) -> None:
         self.dialog = dialog
         self.grammar = grammar
@@ -47,7 +48,9 @@ class Assistant:
         self.clock = clock
         self.sinks = list(sinks)
         self.timer_store = timer_store
-        self.context = dialog.context
+        self.emergency_seconds_ago = emergency_seconds_ago
+        """An earlier run's emergency outcome, so a new session starts by recalling it."""
+        self.context = dialog.context.value
         self.speaking_until = 0.0
         """Session time at which everything said so far has been heard."""
 
@@ -59,6 +62,8 @@ class Assistant:
     def start(self) -> None:
         """Announce the start and take back timers saved by an earlier run."""
         self.record("state", state=self.dialog.state)
+        if self.emergency_seconds_ago is not None:
+            self.dialog.remember_emergency(self.clock.now() - self.emergency_seconds_ago)
         if self.timer_store is not None:
             timers, warning = self.timer_store.load(self.clock.now())
             if warning:
@@ -66,7 +71,7 @@ class Assistant:
                 print(f"voice-assistant: warning: {warning}", file=sys.stderr)
             if timers:
                 self._carry_out(self.dialog.restore_timers(timers, self.clock.now()))
-        self._carry_out([Listen(self.dialog.context)])
+        self._carry_out([Listen(self.dialog.context.value)])
 
     def hear_text(self, text: str, confidence: float | None = None) -> None:
         """Understand typed or recognised text in the current context and react."""

@@ -134,7 +134,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from voice_assistant.content import load_content
     from voice_assistant.dialog import Dialog, DialogSettings
     from voice_assistant.grammar import load_grammar
-    from voice_assistant.journal import Journal, JsonLines, TimerStore, default_data_dir
+    from voice_assistant.journal import Journal, JsonLines, TimerStore, default_data_dir, last_emergency_seconds_ago
     from voice_assistant.speech import build_speaker
     from voice_assistant.speech.voice import VoiceSettings
 
@@ -163,12 +163,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         journal_dir = args.journal or default_data_dir() / "journal"
         if args.log:
             sinks.append(JsonLines(args.log))
+        emergency_ago = last_emergency_seconds_ago(journal_dir, content.triage.emergency_reminder_hours)
         sinks.append(Journal(journal_dir))
         clock: Clock = (VirtualClock() if script is not None else AudioClock(SAMPLE_RATE) if mode == "timed"
                         else WallClock())
         settings = DialogSettings(seconds_per_character=voice.seconds_per_character)
         assistant = app.Assistant(Dialog(content, settings), grammar, speaker, clock, sinks,
-                                  TimerStore(journal_dir))
+                                  TimerStore(journal_dir), emergency_ago)
         try:
             if recognizer is not None:
                 live.run_audio(assistant, recognizer, samples, args.device)

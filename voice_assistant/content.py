@@ -12,16 +12,18 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from voice_assistant.datafile import DataFileError, load_yaml
+from voice_assistant.names import Context, Disposition, Flag, TimerKind
 
 Lines = tuple[str, ...]
 
-DISPOSITIONS = ("emergency", "see_doctor", "self_care")
-RED_FLAG_IDS = ("cauda_equina", "trauma", "nerve", "systemic", "sciatica", "persistent")
 SESSION_KEYS = (
     "welcome", "comfort", "steps_done", "first_step", "not_understood", "reprompt", "paused",
-    "resumed", "goodbye", "stopped_before_triage", "session_ended", "stretch_not_allowed",
-    "no_stretch_here",
+    "resumed", "goodbye_self_care", "goodbye_see_doctor", "goodbye_emergency", "stopped_before_triage",
+    "safety_net", "timers_keep_running", "emergency_reminder", "call_for_help", "back_to_question",
+    "pain_stop", "pain_offer", "pain_during_questions", "pain_heard", "stretches_dropped",
+    "session_ended", "stretch_not_allowed", "no_stretch_here",
 )
+VOLUNTEERED_KEYS = ("noted", "advice_changed", "tell_the_doctor")
 COUNT_KEYS = (
     "number", "halfway", "release", "rest", "skipped", "stopped", "paused",
     "resumed", "done",
@@ -29,10 +31,8 @@ COUNT_KEYS = (
 TIMER_LINE_KEYS = (
     "time_left_minutes", "time_left_seconds", "paused_left", "none_running", "cancelled",
     "paused", "resumed", "already_running", "out_of_range", "resumed_after_restart",
-    "expired_while_down",
+    "expired_while_down", "capped", "also_running", "which_timer", "cancel_choice", "alert_off",
 )
-TIMER_PRESET_IDS = ("ice", "heat", "custom")
-HELP_CONTEXTS = ("idle", "yes_no", "guidance", "countdown", "paused", "emergency")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class TriageContent:
     silence: Lines
     flags: tuple[RedFlag, ...]
     outcomes: Mapping[str, Lines]
+    volunteered: Mapping[str, Lines]
+    emergency_reminder_hours: int
 
 
 @dataclass(frozen=True)
@@ -221,16 +223,17 @@ def _root(directory: Path, name: str) -> _Node:
 
 def _load_triage(directory: Path) -> TriageContent:
     root = _root(directory, "triage.yaml").mapping(
-        ("intro", "unclear", "counted_as_yes", "silence", "flags", "outcomes")
+        ("intro", "unclear", "counted_as_yes", "silence", "emergency_reminder_hours", "volunteered", "flags",
+         "outcomes")
     )
     flags = []
     for node in root.get("flags").elements():
         node.mapping(("id", "disposition", "question", "reask", "reason"))
         flag_id = node.get("id").word()
-        if flag_id not in RED_FLAG_IDS:
+        if flag_id not in Flag.values():
             raise node.get("id").fail(f"unknown red flag '{flag_id}'")
         disposition = node.get("disposition").word()
-        if disposition not in ("emergency", "see_doctor"):
+        if disposition not in (Disposition.EMERGENCY, Disposition.SEE_DOCTOR):
             raise node.get("disposition").fail("must be emergency or see_doctor")
         flags.append(
             RedFlag(
@@ -242,15 +245,19 @@ def _load_triage(directory: Path) -> TriageContent:
             )
         )
     order = tuple(flag.id for flag in flags)
-    if order != RED_FLAG_IDS:
+    if order != Flag.values():
         raise root.get("flags").fail(
-            "must list every red flag once, most dangerous first: " + ", ".join(RED_FLAG_IDS)
+            "must list every red flag once, most dangerous first: " + ", ".join(Flag.values())
         )
-    outcomes_node = root.get("outcomes").mapping(DISPOSITIONS)
+    outcomes_node = root.get("outcomes").mapping(Disposition.values())
     outcomes = {
-        name: outcomes_node.get(name).lines(("reasons",) if name == "see_doctor" else ())
-        for name in DISPOSITIONS
+        name: outcomes_node.get(name).lines(("reasons",) if name != Disposition.SELF_CARE else ())
+        for name in Disposition.values()
     }
+    volunteered_node = root.get("volunteered").mapping(VOLUNTEERED_KEYS)
+    volunteered_placeholders = {"advice_changed": ("reasons",), "tell_the_doctor": ("reason",)}
+    volunteered = {key: volunteered_node.get(key).lines(volunteered_placeholders.get(key, ()))
+                   for key in VOLUNTEERED_KEYS}
     return TriageContent(
         intro=root.get("intro").lines(),
         unclear=root.get("unclear").lines(),
@@ -258,6 +265,8 @@ def _load_triage(directory: Path) -> TriageContent:
         silence=root.get("silence").lines(),
         flags=tuple(flags),
         outcomes=outcomes,
+        volunteered=volunteered,
+        emergency_reminder_hours=root.get("emergency_reminder_hours").integer(0, 72),
     )
 
 
@@ -272,7 +281,7 @@ def _load_steps(directory: Path, stretches: Mapping[str, Stretch]) -> tuple[Step
         seen.add(step_id)
         audience = frozenset(item.word() for item in node.get("for").elements())
         for item in node.get("for").elements():
-            if item.value not in ("self_care", "see_doctor"):
+            if item.value not in (Disposition.SELF_CARE, Disposition.SEE_DOCTOR):
                 raise item.fail("must be self_care or see_doctor")
         stretch = None
         if "stretch" in node.value:
@@ -330,11 +339,11 @@ def _load_timers(directory: Path) -> TimerContent:
     custom = root.get("custom_minutes").mapping(("min", "max"))
     custom_min = custom.get("min").integer(1, 600)
     custom_max = custom.get("max").integer(custom_min, 600)
-    presets_node = root.get("presets").mapping(TIMER_PRESET_IDS)
+    presets_node = root.get("presets").mapping(TimerKind.values())
     presets = {}
-    for preset_id in TIMER_PRESET_IDS:
+    for preset_id in TimerKind.values():
         node = presets_node.get(preset_id)
-        if preset_id == "custom":
+        if preset_id == TimerKind.CUSTOM:
             node.mapping(("label", "started", "expired"))
             minutes = None
         else:
@@ -355,6 +364,9 @@ def _load_timers(directory: Path) -> TimerContent:
         "none_running": (),
         "out_of_range": ("min", "max"),
         "resumed_after_restart": ("label", "minutes"),
+        "capped": ("minutes",),
+        "which_timer": ("count",),
+        "alert_off": (),
     }
     lines = {
         key: lines_node.get(key).text(line_placeholders.get(key, ("label",)))
@@ -384,7 +396,7 @@ def load_content(directory: Path | None = None) -> Content:
     info_node = _root(directory, "info.yaml").mapping(
         ("causes", "prevention", "when_to_see_doctor", "help")
     )
-    help_node = info_node.get("help").mapping(HELP_CONTEXTS)
+    help_node = info_node.get("help").mapping(Context.values())
     return Content(
         session=session,
         triage=_load_triage(directory),
@@ -393,5 +405,5 @@ def load_content(directory: Path | None = None) -> Content:
         counting=counting,
         timers=_load_timers(directory),
         info={key: info_node.get(key).lines() for key in ("causes", "prevention", "when_to_see_doctor")},
-        help={key: help_node.get(key).lines() for key in HELP_CONTEXTS},
+        help={key: help_node.get(key).lines() for key in Context.values()},
     )

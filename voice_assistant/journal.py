@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from voice_assistant.content import TIMER_PRESET_IDS
+from voice_assistant.names import TimerKind
 from voice_assistant.errors import UserFacingError
 from voice_assistant.timers import TimerState
 
@@ -97,6 +97,28 @@ def recent_sessions(directory: Path, count: int) -> list[list[dict[str, Any]]]:
     return sessions[-count:]
 
 
+def last_emergency_seconds_ago(directory: Path, within_hours: float, wall: Callable[[], float] = time.time,
+                               ) -> float | None:
+    """How long ago the newest journal within ``within_hours`` gave an emergency outcome, if one did."""
+    now = wall()
+    if not directory.is_dir():
+        return None
+    recent = [path for path in directory.glob("session-*.jsonl")
+              if now - path.stat().st_mtime <= within_hours * 3600]
+    newest: float | None = None
+    for path in recent:
+        for record in read_records(path):
+            if record.get("type") == "triage" and record.get("disposition") == "emergency":
+                try:
+                    at = datetime.fromisoformat(str(record.get("wall"))).timestamp()
+                except ValueError:
+                    continue
+                newest = at if newest is None else max(newest, at)
+    if newest is None or not 0 <= now - newest <= within_hours * 3600:
+        return None
+    return now - newest
+
+
 def describe_sessions(sessions: Iterable[list[dict[str, Any]]]) -> str:
     """Sessions in plain words, for showing to a doctor."""
     out: list[str] = []
@@ -161,10 +183,11 @@ class TimerStore:
                 raise ValueError("unknown format")
             timers = []
             for item in payload["timers"]:
-                if item["name"] not in TIMER_PRESET_IDS:
+                kind = str(item.get("kind") or item["name"])
+                if kind not in TimerKind.values():
                     raise ValueError(f"unknown timer {item['name']!r}")
                 timer = TimerState(
-                    name=str(item["name"]), seconds=float(item["seconds"]),
+                    name=str(item["name"]), kind=str(item.get("kind", "")), seconds=float(item["seconds"]),
                     started_at=float(item["started_at"]) - offset, due_at=float(item["due_at"]) - offset,
                     paused_left=None if item.get("paused_left") is None else float(item["paused_left"]),
                     reminders_given=tuple(str(r) for r in item.get("reminders_given", ())),

@@ -23,11 +23,18 @@ class TimerState:
     """One timer, as saved to disk and restored after a restart."""
 
     name: str
+    """Unique among the running timers: "ice", "heat", "custom", "custom_2" ..."""
     seconds: float
     started_at: float
     due_at: float
     paused_left: float | None = None
     reminders_given: tuple[str, ...] = ()
+    kind: str = ""
+    """The preset it follows (ice, heat, custom); empty means the same as ``name``."""
+
+    @property
+    def preset(self) -> str:
+        return self.kind or self.name
 
     @property
     def paused(self) -> bool:
@@ -81,9 +88,10 @@ class TimerBook:
     def get(self, name: str) -> TimerState | None:
         return self._timers.get(name)
 
-    def start(self, name: str, seconds: float, now: float) -> TimerState:
+    def start(self, name: str, seconds: float, now: float, kind: str = "") -> TimerState:
         self._alerts.pop(name, None)
-        timer = TimerState(name=name, seconds=seconds, started_at=now, due_at=now + seconds)
+        timer = TimerState(name=name, seconds=seconds, started_at=now, due_at=now + seconds,
+                           kind="" if kind == name else kind)
         self._timers[name] = timer
         return timer
 
@@ -104,6 +112,15 @@ class TimerBook:
             return None
         self._timers[name] = replace(timer, due_at=now + timer.paused_left, paused_left=None)
         return self._timers[name]
+
+    def free_name(self, kind: str) -> str:
+        """The kind itself when no timer has that name, else the first free "kind_N"."""
+        number = 1
+        name = kind
+        while name in self._timers:
+            number += 1
+            name = f"{kind}_{number}"
+        return name
 
     def acknowledge(self) -> bool:
         """Silence every repeating expiry alert; True if one was sounding."""
