@@ -10,7 +10,7 @@ import pytest
 
 from voice_assistant.cli import main
 from voice_assistant.content import load_content, packaged_content_dir
-from voice_assistant.grammar import load_grammar, packaged_grammars_dir
+from voice_assistant.grammar import load_grammar, normalize, packaged_grammars_dir
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +53,15 @@ def scripted(tmp_path: Path, capsys):
 
 def of_type(records: list[dict], type_: str) -> list[dict]:
     return [r for r in records if r["type"] == type_]
+
+
+def replies_to(records: list[dict], text: str) -> list[str]:
+    """What was said after the user said ``text`` (the first time), until the next thing heard."""
+    start = next(i for i, r in enumerate(records) if r["type"] == "heard" and r["text"] == normalize(text))
+    out = []
+    for record in records[start + 1:]:
+        if record["type"] == "heard":
+            break
+        if record["type"] == "say":
+            out.append(record["text"])
+    return out

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from conftest import of_type
-from voice_assistant.grammar import normalize
+from conftest import of_type, replies_to
 
 START = "my back is spasming"
 ALL_NO = [START, "no", "no", "no", "no", "no", "no"]
@@ -19,18 +18,6 @@ def says(records: list[dict]) -> list[str]:
 
 def dispositions(records: list[dict]) -> list[str]:
     return [r["disposition"] for r in of_type(records, "triage")]
-
-
-def replies_to(records: list[dict], text: str) -> list[str]:
-    """What was said after the user said ``text`` (the first time), until the next thing heard."""
-    start = next(i for i, r in enumerate(records) if r["type"] == "heard" and r["text"] == normalize(text))
-    out = []
-    for record in records[start + 1:]:
-        if record["type"] == "heard":
-            break
-        if record["type"] == "say":
-            out.append(record["text"])
-    return out
 
 
 def assert_every_answer_follows_its_question(records: list[dict], content) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import of_type
+from conftest import of_type, replies_to
 
 ALL_NO = ["my back is spasming", "nope", "no I haven't", "not really", "nah", "no", "no it hasn't"]
 
@@ -92,13 +92,7 @@ def test_timers_run_alongside_and_can_be_queried_and_cancelled(scripted):
     assert started["heat"]["seconds"] == 1200 and started["custom"]["seconds"] == 1200
     assert [r["name"] for r in of_type(records, "timer_cancelled")] == ["heat"]
     assert [r["name"] for r in of_type(records, "timer_expired")] == ["custom"]
-    query = next(i for i, r in enumerate(records) if r["type"] == "heard" and r["intent"] == "time_left")
-    reply = []
-    for record in records[query + 1:]:
-        if record["type"] == "heard":
-            break
-        if record["type"] == "say":
-            reply.append(record["text"])
+    reply = replies_to(records, "how much time is left")
     assert len(reply) == 2 and all("19 minutes" in text for text in reply)
     assert "heat" in reply[0] and "20 minute" in reply[1]
 
