@@ -1,8 +1,17 @@
-"""Utterances for recognition tests and benchmarks: (context, text, expected intent).
+"""Utterances for recognition tests and benchmarks.
 
-Phrasings are deliberately not just the first alternative of each template.
-Out-of-grammar utterances expect None: they must be rejected.
+``IN_GRAMMAR`` and ``OUT_OF_GRAMMAR`` are the small fixed sets the tests use. ``corpus()``
+builds the development corpus of the benchmark: phrasings from grammars/phrases.yaml, every
+single-word command alone in every context where it is valid, and speech that sounds close to
+a command but is not one (near misses, chatter, television).
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voice_assistant.grammar import packaged_grammars_dir
+from voice_assistant.phrasebook import load_phrases
 
 IN_GRAMMAR = [
     ("idle", "my back is spasming", "start_guidance"),
@@ -50,3 +59,67 @@ OUT_OF_GRAMMAR = [
     ("guidance", "the cat sat on the mat"),
     ("guidance", "where did I leave my keys"),
 ]
+
+# Every single-word command, alone, in every context where it is valid.
+SINGLE_WORDS = [
+    *[(context, "stop", "stop") for context in ("yes_no", "guidance", "countdown", "paused", "emergency")],
+    ("yes_no", "yes", "yes"), ("yes_no", "no", "no"), ("yes_no", "nope", "no"), ("yes_no", "yeah", "yes"),
+    *[(context, "help", "help") for context in ("idle", "yes_no", "guidance", "countdown", "paused", "emergency")],
+    *[(context, "next", "next") for context in ("guidance", "countdown")],
+    *[(context, "wait", "pause") for context in ("yes_no", "guidance", "countdown")],
+    *[(context, "cancel", "cancel_timer") for context in ("idle", "guidance", "countdown", "paused")],
+    ("guidance", "skip", "next"), ("countdown", "skip", "next"), ("countdown", "pause", "pause"),
+    ("paused", "resume", "resume"), ("yes_no", "repeat", "repeat"), ("emergency", "repeat", "repeat"),
+    ("guidance", "okay", "acknowledge"), ("countdown", "okay", "acknowledge"), ("guidance", "done", "acknowledge"),
+    ("guidance", "back", "previous"), ("countdown", "ouch", "pain"), ("guidance", "ready", "start_stretch"),
+    ("guidance", "start", "start_stretch"), ("guidance", "goodbye", "end_session"), ("emergency", "goodbye", "end_session"),
+]
+
+# Speech close to a command that must not be taken as one, and television.
+NEAR_MISSES = [
+    ("idle", "can you open the window"), ("idle", "stop by the shop later"), ("idle", "no way the game is on"),
+    ("idle", "my back garden needs weeding"), ("idle", "back to you in the studio"), ("idle", "help yourself to cake"),
+    ("idle", "and now the weather for the weekend ahead"), ("idle", "the doctor will see you now"),
+    ("idle", "he hurt his back playing football"), ("idle", "set the table for dinner"),
+    ("yes_no", "can you open the window"), ("yes_no", "no way the game is on"), ("yes_no", "the kettle has boiled"),
+    ("yes_no", "nobody told me about it"), ("yes_no", "know what I mean"), ("yes_no", "I went to the park yesterday"),
+    ("guidance", "stop by the shop later"), ("guidance", "next door's dog is barking"), ("guidance", "turn on the lights"),
+    ("guidance", "where did I leave my keys"), ("guidance", "after the break we'll be talking to the star of the new film"),
+    ("countdown", "the cat sat on the mat"), ("countdown", "scientists say the discovery could change everything"),
+    ("emergency", "play some music please"),
+]
+MOVES_ON = {"next", "previous", "start_stretch", "resume", "yes", "no", "start_guidance", "start_ice_timer",
+            "start_heat_timer", "set_timer"}
+"""Intents that move the session on: a "stop" heard as one of these is a hazard."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One corpus line: what is said, where, and what it must mean (None: nothing)."""
+
+    context: str
+    text: str
+    intent: str | None
+    single_word: bool = False
+
+
+def corpus(every: int = 3) -> list[Utterance]:
+    """The development corpus: every ``every``-th phrasing of the phrase corpus, all single
+    words, all near misses and the out-of-grammar lines."""
+    phrases = [p for p in load_phrases(packaged_grammars_dir()) if p.intent is not None][::every]
+    items = [Utterance(p.context, p.text, p.intent) for p in phrases]
+    items += [Utterance(c, t, i) for c, t, i in IN_GRAMMAR]
+    items += [Utterance(c, t, i, single_word=True) for c, t, i in SINGLE_WORDS]
+    items += [Utterance(c, t, None) for c, t in NEAR_MISSES + OUT_OF_GRAMMAR]
+    return items
+
+
+def hazard(item: Utterance, heard: str | None) -> str | None:
+    """Which hazard a result is, if any: a missed red flag, a "stop" that moves on, a TV start."""
+    if item.context == "yes_no" and heard == "no" and item.intent != "no":
+        return "not-a-no heard as no"
+    if item.intent == "stop" and heard in MOVES_ON:
+        return "stop heard as moving on"
+    if item.context == "idle" and heard == "start_guidance" and item.intent != "start_guidance":
+        return "start from chatter"
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_assistant.grammar import minimal_word_graph
+from voice_assistant.asr.word_graph import minimal_word_graph
 
 PHRASES = [
     ("idle", "My back is spasming!", "start_guidance", {}),
@@ -84,4 +84,5 @@ def test_the_word_graph_spells_exactly_the_sentences_and_shares_endings():
 
 def test_every_context_compiles_to_a_graph_of_its_own_sentences(grammar):
     for context in grammar.contexts:
-        assert grammar.word_graph(context).sentences() == {text for _, text in grammar.sentences(context)}
+        graph = minimal_word_graph(grammar.phrases(context).sentences)
+        assert graph.sentences() == {text for _, text in grammar.sentences(context)}

@@ -2,8 +2,8 @@
 
 The templates are Home Assistant ``hassil`` YAML. This module adds what hassil does not
 know about: dialog contexts (which intents can be heard when), decoy intents, strict
-validation, and compiling a context to what speech engines need (a phrase list for Vosk,
-a minimal word graph for pocketsphinx).
+validation, added pronunciations, and ``ContextPhrases``: everything a speech engine needs
+to listen in one context (engines compile it their own way, in ``asr/``).
 """
 
 from __future__ import annotations
@@ -15,14 +15,44 @@ from typing import Any, Iterable, Mapping
 
 from hassil import Intents, recognize, sample_expression
 from hassil.errors import HassilError
+from hassil.expression import Group, ListReference, RuleReference
 from hassil.parse_expression import parse_sentence
 from hassil.parser import ParseError
 
-from voice_assistant.datafile import DataFileError, load_yaml
+from voice_assistant.datafile import MAX_DATA_FILE_BYTES, DataFileError, load_yaml
+from voice_assistant.files import check_inside, read_limited
 from voice_assistant.names import Intent
 
 LANGUAGE = "en"
+MAX_SENTENCES_PER_CONTEXT = 200_000
+"""More sentences than this in one context is a template mistake (alternatives nested too deep)."""
+MAX_RANGE_VALUES = 1000
+PRONUNCIATIONS_FILE = "pronunciations.dict"
+ARPABET = frozenset("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W "
+                    "Y Z ZH".split())
+"""The phones a pronunciation may use (CMU ARPAbet, no stress marks)."""
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class ContextPhrases:
+    """What a speech engine needs to listen in one context: each sentence and what it means."""
+
+    context: str
+    meanings: Mapping[str, str]
+    """Normalised sentence → intent (a decoy's name starts with "_")."""
+    pronunciations: Mapping[str, str]
+    """Word → ARPAbet phones, for words a speech dictionary may lack."""
+    cautious: frozenset[str] = frozenset()
+    """Intents to hear only on strong evidence (a wrong one is worse than asking again)."""
+
+    @property
+    def sentences(self) -> list[str]:
+        return list(self.meanings)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return {word for text in self.meanings for word in text.split()}
 
 
 @dataclass(frozen=True)
@@ -56,8 +86,12 @@ def is_decoy(intent: str) -> bool:
 class Grammar:
     """All intents and the contexts they can be heard in."""
 
-    def __init__(self, directory: Path, document: dict[str, Any], contexts: dict[str, tuple[str, ...]]):
+    def __init__(self, directory: Path, document: dict[str, Any], contexts: dict[str, tuple[str, ...]],
+                 pronunciations: Mapping[str, str] | None = None,
+                 cautious: Mapping[str, frozenset[str]] | None = None):
         self.directory = directory
+        self.pronunciations: Mapping[str, str] = pronunciations or {}
+        self.cautious: Mapping[str, frozenset[str]] = cautious or {}
         self._document = document
         self.contexts: Mapping[str, tuple[str, ...]] = contexts
         self._all = Intents.from_dict(document)
@@ -109,6 +143,7 @@ class Grammar:
         if context not in self._sentence_cache:
             intents = self._require(context)
             found: dict[tuple[str, str], None] = {}
+            made = 0
             for name, intent in intents.intents.items():
                 for data in intent.data:
                     rules = {**intents.expansion_rules, **data.expansion_rules}
@@ -116,6 +151,11 @@ class Grammar:
                         for text in sample_expression(
                             sentence.expression, intents.slot_lists, rules, language=self.language
                         ):
+                            made += 1
+                            if made > MAX_SENTENCES_PER_CONTEXT:
+                                raise DataFileError(
+                                    f"{self.directory / 'intents.yaml'}: context {context}: more than "
+                                    f"{MAX_SENTENCES_PER_CONTEXT} sentences; are alternatives nested too deep?")
                             if any(ch.isdigit() for ch in text):
                                 continue
                             found[(name, normalize(text))] = None
@@ -127,67 +167,10 @@ class Grammar:
         contexts = [context] if context else list(self.contexts)
         return {word for ctx in contexts for _, text in self.sentences(ctx) for word in text.split()}
 
-    def word_graph(self, context: str) -> WordGraph:
-        """The context's sentences as the smallest word graph (for pocketsphinx)."""
-        return minimal_word_graph(text for _, text in self.sentences(context))
-
-
-@dataclass(frozen=True)
-class WordGraph:
-    """An acyclic automaton over words: (from, to, word) arcs, ``None`` for an empty step.
-
-    Every path from ``start`` to ``final`` spells one sentence. States reached by the same
-    remaining sentences are merged, so a decoder searches each shared ending once.
-    """
-
-    start: int
-    final: int
-    arcs: tuple[tuple[int, int, str | None], ...]
-
-    def sentences(self) -> set[str]:
-        """Every sentence the graph spells (for checking it)."""
-        outgoing: dict[int, list[tuple[int, str | None]]] = {}
-        for source, target, word in self.arcs:
-            outgoing.setdefault(source, []).append((target, word))
-        found: set[str] = set()
-        stack: list[tuple[int, tuple[str, ...]]] = [(self.start, ())]
-        while stack:
-            state, words = stack.pop()
-            if state == self.final:
-                found.add(" ".join(words))
-            for target, word in outgoing.get(state, []):
-                stack.append((target, words + (word,) if word else words))
-        return found
-
-
-def minimal_word_graph(sentences: Iterable[str]) -> WordGraph:
-    """Build a word trie of the sentences, then merge states with identical futures."""
-    children: list[dict[str, int]] = [{}]
-    ends: list[bool] = [False]
-    for sentence in sentences:
-        node = 0
-        for word in sentence.split():
-            if word not in children[node]:
-                children.append({})
-                ends.append(False)
-                children[node][word] = len(children) - 1
-            node = children[node][word]
-        ends[node] = True
-    merged: dict[int, int] = {}
-    by_future: dict[tuple, int] = {}
-    for node in reversed(range(len(children))):  # a child is always numbered after its parent
-        future = (ends[node], tuple(sorted((word, merged[child]) for word, child in children[node].items())))
-        merged[node] = by_future.setdefault(future, node)
-    numbers: dict[int, int] = {}
-    for node in sorted(set(merged.values())):
-        numbers[node] = len(numbers)
-    final = len(numbers)
-    arcs: list[tuple[int, int, str | None]] = []
-    for node, number in numbers.items():
-        arcs.extend((number, numbers[merged[child]], word) for word, child in sorted(children[node].items()))
-        if ends[node]:
-            arcs.append((number, final, None))
-    return WordGraph(numbers[merged[0]], final, tuple(arcs))
+    def phrases(self, context: str) -> ContextPhrases:
+        """What a speech engine needs to listen in ``context``."""
+        meanings = {text: intent for intent, text in self.sentences(context)}
+        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, frozenset()))
 
 
 def _slot_value(value: Any) -> Any:
@@ -225,13 +208,63 @@ def _validate_document(path: Path, document: Any) -> dict[str, Any]:
                     parse_sentence(sentence)
                 except (HassilError, ParseError, ValueError, IndexError) as error:
                     raise DataFileError(f"{where}: bad template {sentence!r}: {error}") from None
+    rules: dict[str, Any] = {}
     for rule, body in (document.get("expansion_rules") or {}).items():
         try:
-            parse_sentence(str(body))
+            rules[str(rule)] = parse_sentence(str(body))
         except (HassilError, ParseError, ValueError, IndexError) as error:
             raise DataFileError(f"{path}: expansion_rules.{rule}: bad template: {error}") from None
+    lists = _validate_lists(path, document.get("lists") or {})
+    for name, body in intents.items():
+        for index, data in enumerate(body["data"]):
+            for sentence in data["sentences"]:
+                _check_references(path, f"intents.{name}", parse_sentence(sentence), lists, rules)
+    for rule, expression in rules.items():
+        _check_references(path, f"expansion_rules.{rule}", expression, lists, rules, (rule,))
     document.setdefault("language", LANGUAGE)
     return document
+
+
+def _validate_lists(path: Path, lists: Any) -> set[str]:
+    """The list names, after checking each is values (in/out) or a small range."""
+    if not isinstance(lists, dict):
+        raise DataFileError(f"{path}: lists: expected a mapping of list names")
+    for name, body in lists.items():
+        where = f"{path}: lists.{name}"
+        if not isinstance(body, dict) or not ({"values"} == set(body) or {"range"} == set(body)):
+            raise DataFileError(f"{where}: expected either 'values' or 'range'")
+        if "values" in body:
+            values = body["values"]
+            if not isinstance(values, list) or not values or not all(
+                    isinstance(v, str) or (isinstance(v, dict) and set(v) == {"in", "out"}
+                                           and isinstance(v["in"], str)) for v in values):
+                raise DataFileError(f"{where}.values: expected a list of text, or of 'in'/'out' pairs")
+        else:
+            span = body["range"]
+            ends = (span.get("from"), span.get("to")) if isinstance(span, dict) else (None, None)
+            if not all(isinstance(end, int) and not isinstance(end, bool) for end in ends) or ends[0] > ends[1]:
+                raise DataFileError(f"{where}.range: expected whole numbers 'from' and 'to'")
+            if ends[1] - ends[0] + 1 > MAX_RANGE_VALUES:
+                raise DataFileError(f"{where}.range: at most {MAX_RANGE_VALUES} values")
+    return {str(name) for name in lists}
+
+
+def _check_references(path: Path, where: str, expression: Any, lists: set[str], rules: dict[str, Any],
+                      inside: tuple[str, ...] = ()) -> None:
+    """Every {list} and <rule> a template names exists, and no rule includes itself."""
+    stack = [getattr(expression, "expression", expression)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ListReference) and item.list_name not in lists:
+            raise DataFileError(f"{path}: {where}: unknown list {{{item.list_name}}}")
+        if isinstance(item, RuleReference):
+            if item.rule_name not in rules:
+                raise DataFileError(f"{path}: {where}: unknown rule <{item.rule_name}>")
+            if item.rule_name in inside:
+                raise DataFileError(f"{path}: {where}: rule <{item.rule_name}> includes itself")
+            _check_references(path, where, rules[item.rule_name], lists, rules, inside + (item.rule_name,))
+        if isinstance(item, Group):
+            stack.extend(item.items)
 
 
 def _expand_groups(path: Path, where: str, members: list[str], groups: dict[str, Any],
@@ -251,12 +284,13 @@ def _expand_groups(path: Path, where: str, members: list[str], groups: dict[str,
     return names
 
 
-def _load_contexts(path: Path, intents: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+    """Each context's intents, and the intents each context is cautious about."""
     document = load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("contexts"), dict):
         raise DataFileError(f"{path}: expected a mapping with 'contexts'")
     for key in document:
-        if key not in ("groups", "contexts"):
+        if key not in ("groups", "contexts", "cautious"):
             raise DataFileError(f"{path}: unknown key '{key}'")
     groups = document.get("groups") or {}
     if not isinstance(groups, dict):
@@ -272,7 +306,40 @@ def _load_contexts(path: Path, intents: dict[str, Any]) -> dict[str, tuple[str, 
                     f"{path}: contexts.{context}: intent '{name}' has no sentences in intents.yaml"
                 )
         contexts[str(context)] = tuple(dict.fromkeys(names))
-    return contexts
+    cautious_node = document.get("cautious") or {}
+    if not isinstance(cautious_node, dict):
+        raise DataFileError(f"{path}: cautious: expected a mapping of context to intents")
+    cautious: dict[str, frozenset[str]] = {}
+    for context, members in cautious_node.items():
+        if context not in contexts or not isinstance(members, list):
+            raise DataFileError(f"{path}: cautious.{context}: expected a known context with a list of intents")
+        unknown = [str(m) for m in members if str(m) not in contexts[context]]
+        if unknown:
+            raise DataFileError(f"{path}: cautious.{context}: '{unknown[0]}' is not heard in that context")
+        cautious[str(context)] = frozenset(str(m) for m in members)
+    return contexts, cautious
+
+
+def _load_pronunciations(path: Path) -> dict[str, str]:
+    """``word PH ON ES`` a line ("#" comments); a missing file means none."""
+    if not path.exists():
+        return {}
+    check_inside(path, path.parent)
+    try:
+        text = read_limited(path, MAX_DATA_FILE_BYTES, "pronunciations file").decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not UTF-8 text") from None
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        bad = [phone for phone in parts[1:] if phone not in ARPABET]
+        if len(parts) < 2 or bad:
+            raise DataFileError(f"{path}:{number}: expected a word and its phones "
+                                f"({'unknown phone ' + bad[0] if bad else 'no phones'}; phones are ARPAbet, like S P AE Z M)")
+        found[parts[0].lower()] = " ".join(parts[1:])
+    return found
 
 
 def load_grammar(directory: Path | None = None) -> Grammar:
@@ -281,10 +348,13 @@ def load_grammar(directory: Path | None = None) -> Grammar:
     if not directory.is_dir():
         raise DataFileError(f"{directory}: grammars folder not found")
     intents_path = directory / "intents.yaml"
+    for name in ("intents.yaml", "contexts.yaml", PRONUNCIATIONS_FILE):
+        check_inside(directory / name, directory)
     document = _validate_document(intents_path, load_yaml(intents_path))
-    contexts = _load_contexts(directory / "contexts.yaml", document["intents"])
+    contexts, cautious = _load_contexts(directory / "contexts.yaml", document["intents"])
+    pronunciations = _load_pronunciations(directory / PRONUNCIATIONS_FILE)
     try:
-        return Grammar(directory, document, contexts)
+        return Grammar(directory, document, contexts, pronunciations, cautious)
     except (HassilError, ParseError, ValueError, KeyError, TypeError) as error:
         raise DataFileError(f"{intents_path}: {error}") from None
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from voice_assistant.datafile import DataFileError, load_yaml
+from voice_assistant.files import check_inside
 from voice_assistant.grammar import Grammar
 from voice_assistant.names import Intent
 
@@ -34,6 +35,7 @@ class Phrase:
 def load_phrases(directory: Path) -> list[Phrase]:
     """Every phrasing of ``directory/phrases.yaml``, validated (one-line errors)."""
     path = directory / PHRASES_FILE
+    check_inside(path, directory)
     document = load_yaml(path)
     if not isinstance(document, dict) or set(document) != {"phrases"} or not isinstance(document["phrases"], list):
         raise DataFileError(f"{path}: expected a mapping with one key, 'phrases', holding a list of groups")

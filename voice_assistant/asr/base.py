@@ -27,6 +27,9 @@ class Recognizer(Protocol):
     def begin(self) -> None:
         """Start an utterance."""
 
+    def forget(self) -> None:
+        """Drop what earlier utterances taught it (room, voice), so the next is judged afresh."""
+
     def accept(self, audio: np.ndarray) -> None:
         """Feed int16 16 kHz mono samples of the current utterance."""
 

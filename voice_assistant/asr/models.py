@@ -21,9 +21,9 @@ def search_folders(explicit: Path | None = None) -> list[tuple[str, Path]]:
         folders.append(("--model", explicit))
     if os.environ.get("VOSK_MODEL_PATH"):
         folders.append(("VOSK_MODEL_PATH", Path(os.environ["VOSK_MODEL_PATH"])))
-    checkout_models = Path(__file__).resolve().parents[2] / "models"
-    for place in dict.fromkeys((Path.cwd() / "models", checkout_models)):
-        folders.append(("models/", place))
+    # The checkout's models/ folder, never the current folder's: a model is code-like input,
+    # and whatever folder a user happens to start in should not choose it.
+    folders.append(("models/", Path(__file__).resolve().parents[2] / "models"))
     folders.append(("Vosk cache", Path.home() / ".cache" / "vosk"))
     return folders
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,9 @@ from typing import Any
 import numpy as np
 
 from voice_assistant.asr.base import Transcript
+from voice_assistant.asr.word_graph import minimal_word_graph, sentence_weights
 from voice_assistant.errors import UserFacingError
-from voice_assistant.grammar import Grammar
-
-EXTRA_PRONUNCIATIONS = "pronunciations.dict"
+from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
 
 
 def model_dir() -> Path:
@@ -35,25 +33,12 @@ def dictionary_words(path: Path) -> frozenset[str]:
     return frozenset(words)
 
 
-def extra_pronunciations(grammar: Grammar) -> dict[str, str]:
-    """Pronunciations the grammar folder adds for words the dictionary lacks."""
-    path = grammar.directory / EXTRA_PRONUNCIATIONS
-    if not path.exists():
-        return {}
-    extra = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and not line.startswith("#"):
-            extra[parts[0]] = " ".join(parts[1:])
-    return extra
-
-
 def missing_words(grammar: Grammar) -> list[str]:
     """Grammar words pocketsphinx cannot pronounce, one problem line each."""
-    known = dictionary_words(model_dir() / "cmudict-en-us.dict") | set(extra_pronunciations(grammar))
+    known = dictionary_words(model_dir() / "cmudict-en-us.dict") | set(grammar.pronunciations)
     path = grammar.directory / "intents.yaml"
     return [
-        f"{path}: word '{word}' is not in the pocketsphinx dictionary; add it to {EXTRA_PRONUNCIATIONS}"
+        f"{path}: word '{word}' is not in the pocketsphinx dictionary; add it to {PRONUNCIATIONS_FILE}"
         for word in sorted(grammar.vocabulary() - known)
     ]
 
@@ -76,6 +61,13 @@ _LOG_BASE = math.log(1.0001)
 # a few utterances of ordinary speech (measured on the test corpus), so the first utterance
 # of a session is judged like the later ones.
 TYPICAL_CMN = "45.64,2.41,-2.48,0.25,-1.92,-3.72,-2.14,-5.35,-1.09,3.58,0.80,2.12,-5.10"
+
+
+def confidence_features(scores: dict) -> list[float]:
+    """The evidence a confidence is computed from: fit to the phone loop, score per frame,
+    agreement with the free decode (in words, and in meaning), and the utterance's length."""
+    return [float(scores["gap"]), float(scores["per_frame"]), float(scores["agreement"]),
+            float(scores["same_intent"]), math.log(max(1, int(scores["frames"])))]
 
 
 def _log_score(probability: float) -> float:
@@ -126,7 +118,7 @@ class PocketsphinxRecognizer:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
         known = dictionary_words(base / "cmudict-en-us.dict")
-        for word, phones in extra_pronunciations(grammar).items():
+        for word, phones in grammar.pronunciations.items():
             if word not in known:
                 self._decoder.add_word(word, phones, True)
         for streaming in (self._free, self._phones):
@@ -135,22 +127,28 @@ class PocketsphinxRecognizer:
         self._meanings: dict[str, dict[str, str]] = {}
         self._audio: list[bytes] = []
         self.context = ""
+        self.last_scores: dict[str, float | str] = {}
+        """The evidence behind the last result (for benchmarks and calibration)."""
 
     def set_context(self, context: str) -> None:
         if context not in self._searches:
             try:
-                graph = self.grammar.word_graph(context)
-                # Each state spreads its probability evenly over the ways on.
-                fanout = Counter(source for source, _, _ in graph.arcs)
-                transitions = [(source, target, 1.0 / fanout[source], *([word] if word else []))
-                               for source, target, word in graph.arcs]
+                phrases = self.grammar.phrases(context)
+                graph = minimal_word_graph(phrases.sentences)
+                weights = sentence_weights(graph)  # every sentence equally likely, short ones included
+                transitions = [(source, target, weight, *([word] if word else []))
+                               for (source, target, word), weight in zip(graph.arcs, weights)]
                 self._decoder.add_fsg(context, self._decoder.create_fsg(context, graph.start, graph.final,
                                                                         transitions))
             except (RuntimeError, ValueError) as error:
                 raise UserFacingError(f"grammar for context '{context}' failed to compile ({error})") from None
-            self._meanings[context] = {text: intent for intent, text in self.grammar.sentences(context)}
+            self._meanings[context] = dict(phrases.meanings)
             self._searches.add(context)
         self.context = context
+
+    def forget(self) -> None:
+        for streaming in (self._free, self._phones):
+            streaming.set_cmn(TYPICAL_CMN)
 
     def begin(self) -> None:
         self._audio = []
@@ -174,6 +172,7 @@ class PocketsphinxRecognizer:
         hyp = self._decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         if not text:
+            self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)
         frames = max(1, self._decoder.n_frames())
         gap = (_acoustic_score(self._decoder) - _acoustic_score(self._phones)) / frames
@@ -185,6 +184,9 @@ class PocketsphinxRecognizer:
             agreement = 1.0  # different words, same intent: "no" and "nope"
         else:
             agreement = _common_words(text.split(), heard.split()) / len(text.split())
+        self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "per_frame": round(per_frame, 3),
+                            "agreement": round(agreement, 3), "frames": frames,
+                            "same_intent": float(heard in meaning and meaning[heard] == meaning.get(text))}
         accepted = gap >= ACCEPT_GAP_TO_PHONE_LOOP or (per_frame >= ACCEPT_SCORE_PER_FRAME and agreement > 0) or (
             per_frame >= RESCUE_SCORE_PER_FRAME and agreement >= RESCUE_AGREEMENT)
         confidence = round(1.0 / (1.0 + math.exp(-(gap - ACCEPT_GAP_TO_PHONE_LOOP) / 3.0)), 3)

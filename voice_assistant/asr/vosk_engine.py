@@ -52,14 +52,17 @@ class VoskRecognizer:
     def set_context(self, context: str) -> None:
         if context not in self._recognizers:
             missing = set(self.missing_words)
-            phrases = sorted({text for _, text in self.grammar.sentences(context)
-                              if not missing.intersection(text.split())})
+            phrases = sorted(text for text in self.grammar.phrases(context).sentences
+                             if not missing.intersection(text.split()))
             self._phrases[context] = set(phrases)
             listed = phrases + ([UNKNOWN] if self.knows(UNKNOWN) else [])
             recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, json.dumps(listed, ensure_ascii=False))
             recognizer.SetWords(True)
             self._recognizers[context] = recognizer
         self.context = context
+
+    def forget(self) -> None:
+        """Each utterance starts from a reset recognizer already."""
 
     def begin(self) -> None:
         self._active = self._recognizers[self.context]
