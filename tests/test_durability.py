@@ -92,7 +92,7 @@ def test_a_timer_that_ran_out_while_down_is_announced(tmp_path):
     store.save([TimerState("heat", 1200, started_at=0, due_at=1200)], now=0)
     wall[0] += 3600
     timers, warning = store.load(now=0)
-    assert warning is None and timers[0].due_at < 0
+    assert warning is None and timers[0].due_at <= 0
     actions = Dialog(content).restore_timers(timers, now=0)
     says = [a.text for a in actions if isinstance(a, Say)]
     assert says == [content.timers.lines["expired_while_down"].format(label="heat")]

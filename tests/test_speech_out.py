@@ -76,11 +76,13 @@ def test_an_alert_opens_with_a_chime(voice, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["00001-speech.wav", "00002-alert.wav"]
 
 
-def test_a_wav_folder_replaces_only_its_own_earlier_files(tmp_path):
+def test_a_wav_folder_deletes_nothing_and_numbers_after_what_is_there(voice, tmp_path):
     (tmp_path / "00007-speech.wav").write_bytes(b"old")
     (tmp_path / "notes.txt").write_text("mine")
-    WavFolder(tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    spoken = VoiceSpeaker(voice, WavFolder(tmp_path)).say("Hello.", "speech")
+    assert spoken.file == "00008-speech.wav"
+    assert (tmp_path / "00007-speech.wav").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["00007-speech.wav", "00008-speech.wav", "notes.txt"]
 
 
 @pytest.mark.parametrize("stretch", ["knee to chest", "pelvic tilt"])

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, TextIO
 from voice_assistant.clock import Clock, VirtualClock, WallClock
 from voice_assistant.dialog import Dialog
 from voice_assistant.errors import UserFacingError
+from voice_assistant.files import read_limited
 from voice_assistant.events import COUNT, Action, Event, Heard, Listen, Log, Say, Tick, TimersChanged
 from voice_assistant.grammar import Grammar
 from voice_assistant.journal import TimerStore
@@ -19,6 +20,7 @@ from voice_assistant.speech import Speaker
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_WAIT_SECONDS = 7 * 24 * 3600
+MAX_TYPED_LINE = 4096
 COUNT_LATE_SECONDS = 0.25
 """A countdown number that cannot start within this of its second is skipped, not delayed."""
 
@@ -49,6 +51,7 @@ class Assistant:
         self.sinks = list(sinks)
         self.timer_store = timer_store
         self.emergency_seconds_ago = emergency_seconds_ago
+        self._timer_save_failed = False
         """An earlier run's emergency outcome, so a new session starts by recalling it."""
         self.context = dialog.context.value
         self.speaking_until = 0.0
@@ -103,8 +106,8 @@ class Assistant:
                 self.context = action.context
             elif isinstance(action, Log):
                 self.record(action.type, **dict(action.data))
-            elif isinstance(action, TimersChanged) and self.timer_store is not None:
-                self.timer_store.save(action.timers, self.clock.now())
+            elif isinstance(action, TimersChanged):
+                self._save_timers(action.timers)
         self.dialog.spoken_until(self.speaking_until)
 
     def _speak(self, say: Say) -> None:
@@ -120,10 +123,22 @@ class Assistant:
         self.record("say", text=say.text, kind=say.kind, **details)
         self.speaking_until = start + spoken.seconds
 
+    def _save_timers(self, timers: tuple) -> None:
+        """Keep timers on disk; a failure (a full disk) is said once and the session goes on."""
+        if self.timer_store is None:
+            return
+        try:
+            self.timer_store.save(timers, self.clock.now())
+        except OSError as error:
+            if not self._timer_save_failed:
+                self._timer_save_failed = True
+                message = f"cannot save running timers ({error.strerror}); they will not survive a restart"
+                self.record("error", message=message)
+                print(f"voice-assistant: warning: {message}", file=sys.stderr)
+
     def close(self) -> None:
         """Save where the timers are (deadlines and reminders given) and stop."""
-        if self.timer_store is not None:
-            self.timer_store.save(self.dialog.timers.snapshot(), self.clock.now())
+        self._save_timers(self.dialog.timers.snapshot())
         self.record("stopped")
 
 
@@ -139,16 +154,7 @@ class ScriptLine:
 
 def load_script(path: Path) -> list[ScriptLine]:
     """Parse a script file: one utterance a line, ``/wait SECONDS``, ``#`` comments."""
-    try:
-        if path.is_dir():
-            raise UserFacingError(f"{path}: is a folder, not a script file")
-        if path.stat().st_size > MAX_SCRIPT_BYTES:
-            raise UserFacingError(f"{path}: too large for a script file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserFacingError(f"{path}: script file not found") from None
-    except OSError as error:
-        raise UserFacingError(f"{path}: cannot read ({error.strerror})") from None
+    raw = read_limited(path, MAX_SCRIPT_BYTES, "script file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -229,6 +235,9 @@ def typed_lines(stream: TextIO, clock: WallClock, deadline: Callable[[], float |
                 yield pending.decode("utf-8", errors="replace")
             return
         pending += chunk
+        if len(pending) > MAX_TYPED_LINE and b"\n" not in pending:
+            pending = b""  # nobody types this much without pressing Enter: drop it, keep listening
+            print(f"voice-assistant: a line longer than {MAX_TYPED_LINE} characters was ignored", file=sys.stderr)
 
 
 def run_text(assistant: Assistant, clock: WallClock, stream: TextIO = sys.stdin, prompt: bool = True) -> None:
@@ -238,7 +247,7 @@ def run_text(assistant: Assistant, clock: WallClock, stream: TextIO = sys.stdin,
         print("Text mode: type what you would say (Ctrl-D to quit). Try: my back is spasming")
     for line in typed_lines(stream, clock, assistant.dialog.next_deadline, assistant.tick):
         if line.strip():
-            assistant.hear_text(line)
+            assistant.hear_text(line[:MAX_TYPED_LINE])
         else:
             assistant.tick()
 

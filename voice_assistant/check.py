@@ -59,10 +59,10 @@ def run_check(
     except UserFacingError as error:
         problems.append(str(error))
     if grammar is not None:
-        problems.extend(conflicts(grammar))
-        for check in vocabulary_checks:
-            problems.extend(check(grammar))
         try:
+            problems.extend(conflicts(grammar))
+            for check in vocabulary_checks:
+                problems.extend(check(grammar))
             problems.extend(phrase_problems(grammar, load_phrases(grammar.directory)))
         except UserFacingError as error:
             problems.append(str(error))

@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{PROG}: stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # "voice-assistant models | head": the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:  # noqa: BLE001 - last line of defence: one line, no traceback
         if os.environ.get("VOICE_ASSISTANT_DEBUG"):
             raise
@@ -134,7 +137,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from voice_assistant.content import load_content
     from voice_assistant.dialog import Dialog, DialogSettings
     from voice_assistant.grammar import load_grammar
-    from voice_assistant.journal import Journal, JsonLines, TimerStore, default_data_dir, last_emergency_seconds_ago
+    from voice_assistant.journal import (InstanceLock, Journal, JsonLines, TimerStore, default_data_dir,
+                                         last_emergency_seconds_ago)
     from voice_assistant.speech import build_speaker
     from voice_assistant.speech.voice import VoiceSettings
 
@@ -153,6 +157,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     speaker = build_speaker(mode, voice, args.speak_to)
     sinks: list = []
     interrupted = False
+    lock = None
     try:
         recognizer = None
         if mode != "text":
@@ -160,16 +165,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
             recognizer, note = make_recognizer(args.engine, args.model, grammar)
             print(f"{PROG}: {note}", file=sys.stderr)
-        journal_dir = args.journal or default_data_dir() / "journal"
+        # A person's run (live, or typed) keeps the journal and the running timers; a script or
+        # a recording touches them only when given a --journal folder of its own.
+        person = script is None and samples is None
+        journal_dir = args.journal or (default_data_dir() / "journal" if person else None)
+        timer_store = emergency_ago = None
+        if journal_dir is not None:
+            lock = InstanceLock(journal_dir)
+            emergency_ago = last_emergency_seconds_ago(journal_dir, content.triage.emergency_reminder_hours)
+            timer_store = TimerStore(journal_dir)
         if args.log:
             sinks.append(JsonLines(args.log))
-        emergency_ago = last_emergency_seconds_ago(journal_dir, content.triage.emergency_reminder_hours)
-        sinks.append(Journal(journal_dir))
+        if journal_dir is not None:
+            try:
+                sinks.append(Journal(journal_dir))
+            except UserFacingError as error:  # a full disk must not cost the person their guidance
+                print(f"{PROG}: warning: {error}; carrying on without a journal", file=sys.stderr)
         clock: Clock = (VirtualClock() if script is not None else AudioClock(SAMPLE_RATE) if mode == "timed"
                         else WallClock())
         settings = DialogSettings(seconds_per_character=voice.seconds_per_character)
         assistant = app.Assistant(Dialog(content, settings), grammar, speaker, clock, sinks,
-                                  TimerStore(journal_dir), emergency_ago)
+                                  timer_store, emergency_ago)
         try:
             if recognizer is not None:
                 live.run_audio(assistant, recognizer, samples, args.device)
@@ -187,6 +203,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         speaker.close(drain=not interrupted)
         for sink in sinks:
             sink.close()
+        if lock is not None:
+            lock.release()
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

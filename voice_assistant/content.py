@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from voice_assistant.datafile import DataFileError, load_yaml
+from voice_assistant.files import check_inside
 from voice_assistant.names import Context, Disposition, Flag, TimerKind
 
 Lines = tuple[str, ...]
@@ -188,10 +189,17 @@ class _Node:
     def text(self, placeholders: tuple[str, ...] = ()) -> str:
         if not isinstance(self.value, str) or not self.value.strip():
             raise self.fail("expected a sentence in quotes")
+        if any(ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0 for ch in self.value):
+            raise self.fail("control characters in the sentence")
         try:
-            fields = [name for _, name, _, _ in string.Formatter().parse(self.value) if name]
+            parts = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(self.value)
+                     if name is not None]
         except ValueError:
             raise self.fail("unbalanced { or } in the sentence") from None
+        for name, spec, conversion in parts:
+            if not name or spec or conversion:
+                raise self.fail("a placeholder is just a name in braces, like {minutes}")
+        fields = [name for name, _, _ in parts]
         for name in fields:
             if name not in placeholders:
                 allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
@@ -218,6 +226,7 @@ class _Node:
 
 def _root(directory: Path, name: str) -> _Node:
     path = directory / name
+    check_inside(path, directory)
     return _Node(path, "", load_yaml(path))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from voice_assistant.errors import UserFacingError
+from voice_assistant.files import read_limited
 
 MAX_DATA_FILE_BYTES = 1_000_000
 
@@ -58,16 +59,9 @@ def _describe(error: yaml.YAMLError) -> str:
 def load_yaml(path: Path) -> Any:
     """Load one YAML data file, or raise DataFileError with a one-line reason."""
     try:
-        if path.is_dir():
-            raise DataFileError(f"{path}: is a folder, not a YAML file")
-        size = path.stat().st_size
-        if size > MAX_DATA_FILE_BYTES:
-            raise DataFileError(f"{path}: too large for a data file ({size} bytes)")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: file not found") from None
-    except OSError as error:
-        raise DataFileError(f"{path}: cannot read ({error.strerror})") from None
+        raw = read_limited(path, MAX_DATA_FILE_BYTES, "YAML data file")
+    except UserFacingError as error:
+        raise DataFileError(str(error)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

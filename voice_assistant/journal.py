@@ -7,7 +7,9 @@ resume them. A process killed at any moment leaves files whose every line parses
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import time
 from dataclasses import asdict
 from datetime import datetime
@@ -16,10 +18,12 @@ from typing import Any, Callable, Iterable, TextIO
 
 from voice_assistant.names import TimerKind
 from voice_assistant.errors import UserFacingError
+from voice_assistant.files import PRIVATE_FILE_MODE, private_folder, read_limited, write_private_atomically
 from voice_assistant.timers import TimerState
 
 APP_NAME = "voice-assistant"
 TIMERS_FILE = "timers.json"
+LOCK_FILE = ".lock"
 TIMERS_FORMAT = 1
 
 
@@ -30,28 +34,49 @@ def default_data_dir() -> Path:
 
 
 class JsonLines:
-    """One JSON object a line, each line written whole, flushed and fsynced."""
+    """One JSON object a line, each line written whole, flushed and fsynced; owner-only.
 
-    def __init__(self, path: Path) -> None:
+    A write that fails (a full disk) is undone to the last whole line, warned about once on
+    standard error, and the session goes on: the guidance matters more than the record.
+    """
+
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
         self.path = path
+        self._warn = warn or _warn_on_stderr
+        self._warned = False
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: TextIO | None = open(path, "a", encoding="utf-8")
+            private_folder(path.parent)
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW,
+                                           PRIVATE_FILE_MODE)
         except OSError as error:
             raise UserFacingError(f"{path}: cannot write ({error.strerror})") from None
 
     def write(self, record: dict[str, Any]) -> None:
-        if self._file is None:
+        if self._fd is None:
             return
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        self._file.write(line)
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        data = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            if os.write(self._fd, data) != len(data):
+                raise OSError(28, "No space left on device")
+            os.fsync(self._fd)
+        except OSError as error:
+            try:
+                os.ftruncate(self._fd, end)  # never leave a torn line behind
+            except OSError:
+                pass
+            if not self._warned:
+                self._warned = True
+                self._warn(f"cannot write {self.path} ({error.strerror}); carrying on without saving")
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _warn_on_stderr(message: str) -> None:
+    print(f"{APP_NAME}: warning: {message}", file=sys.stderr)
 
 
 class Journal(JsonLines):
@@ -61,10 +86,33 @@ class Journal(JsonLines):
         self.directory = directory
         self._wall = wall
         stamp = datetime.fromtimestamp(wall()).strftime("%Y%m%d-%H%M%S")
-        super().__init__(directory / f"session-{stamp}-{os.getpid()}.jsonl")
+        number = max((_sequence(path) for path in directory.glob("session-*.jsonl")), default=0) + 1
+        super().__init__(directory / f"session-{number:06d}-{stamp}-{os.getpid()}.jsonl")
 
     def write(self, record: dict[str, Any]) -> None:
         super().write({**record, "wall": datetime.fromtimestamp(self._wall()).isoformat(timespec="seconds")})
+
+
+class InstanceLock:
+    """One assistant per journal folder: a second one would overwrite the first one's timers."""
+
+    def __init__(self, directory: Path) -> None:
+        import fcntl
+
+        try:
+            private_folder(directory)
+            self._fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
+        except OSError as error:
+            raise UserFacingError(f"{directory}: cannot use this journal folder ({error.strerror})") from None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self._fd)
+            raise UserFacingError(f"another voice-assistant is already running with the journal in {directory}; "
+                                  "use that one, or stop it first") from None
+
+    def release(self) -> None:
+        os.close(self._fd)
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -81,19 +129,32 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def _sequence(path: Path) -> int:
+    """The run number in a journal file's name (0 for files named before runs were numbered)."""
+    part = path.name.split("-")[1]
+    return int(part) if len(part) == 6 and part.isdigit() else 0
+
+
+def journal_files(directory: Path) -> list[Path]:
+    """Journal files in the order the runs started: by run number, never by a clock."""
+    return sorted(directory.glob("session-*.jsonl"), key=lambda path: (_sequence(path), path.name))
+
+
 def recent_sessions(directory: Path, count: int) -> list[list[dict[str, Any]]]:
-    """The last ``count`` sessions (lists of records), oldest first."""
+    """The last ``count`` sessions (lists of records), oldest first; only as many files are read."""
     if not directory.is_dir():
         return []
     sessions: list[list[dict[str, Any]]] = []
-    for path in sorted(directory.glob("session-*.jsonl")):
-        current: list[dict[str, Any]] | None = None
+    for path in reversed(journal_files(directory)):
+        in_file: list[list[dict[str, Any]]] = []
         for record in read_records(path):
             if record.get("type") == "session_started":
-                current = [record]
-                sessions.append(current)
-            elif current is not None:
-                current.append(record)
+                in_file.append([record])
+            elif in_file:
+                in_file[-1].append(record)
+        sessions[:0] = in_file
+        if len(sessions) >= count:
+            break
     return sessions[-count:]
 
 
@@ -125,27 +186,46 @@ def describe_sessions(sessions: Iterable[list[dict[str, Any]]]) -> str:
     for records in sessions:
         out.append(f"Session started {records[0].get('wall', '?')}")
         for record in records[1:]:
-            kind = record.get("type")
-            when = str(record.get("wall", ""))[11:19]
-            if kind == "answer":
-                out.append(f"  {when}  answered {record.get('answer')} about {record.get('flag')}")
-            elif kind == "heard" and record.get("intent") is None:
-                out.append(f"  {when}  said (not understood): {record.get('text')}")
-            elif kind == "triage":
-                out.append(f"  {when}  outcome: {record.get('disposition')}")
-            elif kind == "say" and record.get("kind") != "count":
-                out.append(f"  {when}  told: {record.get('text')}")
-            elif kind in ("timer_started", "timer_expired", "timer_cancelled"):
-                minutes = round(float(record.get("seconds", 0)) / 60)
-                out.append(f"  {when}  {kind.replace('_', ' ')}: {record.get('name')} ({minutes} min)")
-            elif kind == "session_ended":
-                out.append(f"  {when}  session ended")
+            try:
+                out.extend(_describe_record(record))
+            except (TypeError, ValueError, AttributeError):
+                continue  # one odd record does not hide the rest
         out.append("")
     return "\n".join(out).rstrip() + "\n" if out else "No sessions recorded yet.\n"
 
 
+def _describe_record(record: dict[str, Any]) -> list[str]:
+    """One journal record in plain words (none for records a doctor does not need)."""
+    kind = record.get("type")
+    when = str(record.get("wall", ""))[11:19]
+    if kind == "answer":
+        said = " (said without being asked)" if record.get("volunteered") else ""
+        return [f"  {when}  answered {record.get('answer')} about {record.get('flag')}{said}"]
+    if kind == "heard" and record.get("intent") is None:
+        return [f"  {when}  said (not understood): {record.get('text')}"]
+    if kind == "triage":
+        return [f"  {when}  outcome: {record.get('disposition')}"]
+    if kind == "pain":
+        during = f" during the {record['stretch']}" if record.get("stretch") else ""
+        return [f"  {when}  reported pain ({record.get('kind')}){during}"]
+    if kind == "say" and record.get("kind") != "count":
+        return [f"  {when}  told: {record.get('text')}"]
+    if kind in ("timer_started", "timer_expired", "timer_cancelled"):
+        minutes = round(float(record.get("seconds", 0)) / 60)
+        return [f"  {when}  {kind.replace('_', ' ')}: {record.get('name')} ({minutes} min)"]
+    if kind == "session_ended":
+        return [f"  {when}  session ended"]
+    return []
+
+
 class TimerStore:
-    """Running timers on disk, so they survive a restart. Written atomically."""
+    """Running timers on disk, so they survive a restart. Written atomically, owner-only.
+
+    Each timer is saved with its wall-clock deadline and with the time it had left then. On
+    restart the wall clock is believed only as far as it can be: a clock stepped back (a
+    Raspberry Pi with no real-time clock after a power cut) never gives a timer more than it
+    had left when it was saved, and nothing ever has more left than its own length.
+    """
 
     def __init__(self, directory: Path, wall: Callable[[], float] = time.time) -> None:
         self.path = directory / TIMERS_FILE
@@ -156,45 +236,64 @@ class TimerStore:
         offset = self._wall() - now
         payload = {
             "format": TIMERS_FORMAT,
-            "timers": [{**asdict(t), "started_at": t.started_at + offset, "due_at": t.due_at + offset}
-                       for t in timers],
+            "timers": [{**asdict(t), "started_at": t.started_at + offset, "due_at": t.due_at + offset,
+                        "left": t.left(now)} for t in timers],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(payload, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.path)
-        directory_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
+        write_private_atomically(self.path, json.dumps(payload).encode("utf-8"))
 
     def load(self, now: float) -> tuple[list[TimerState], str | None]:
         """Saved timers on the session clock, and a warning if the file had to be set aside."""
-        if not self.path.exists():
+        if not self.path.exists() and not self.path.is_symlink():
             return [], None
-        offset = self._wall() - now
+        wall = self._wall()
+        offset = wall - now
         try:
-            payload = json.loads(self.path.read_text(encoding="utf-8"))
-            if payload.get("format") != TIMERS_FORMAT:
+            raw = read_limited(self.path, MAX_TIMERS_BYTES, "timers file")
+            payload = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+            if not isinstance(payload, dict) or payload.get("format") != TIMERS_FORMAT:
                 raise ValueError("unknown format")
-            timers = []
-            for item in payload["timers"]:
-                kind = str(item.get("kind") or item["name"])
-                if kind not in TimerKind.values():
-                    raise ValueError(f"unknown timer {item['name']!r}")
-                timer = TimerState(
-                    name=str(item["name"]), kind=str(item.get("kind", "")), seconds=float(item["seconds"]),
-                    started_at=float(item["started_at"]) - offset, due_at=float(item["due_at"]) - offset,
-                    paused_left=None if item.get("paused_left") is None else float(item["paused_left"]),
-                    reminders_given=tuple(str(r) for r in item.get("reminders_given", ())),
-                )
-                timers.append(timer)
+            timers = [_restored(item, wall, offset) for item in payload["timers"]]
+            if len({timer.name for timer in timers}) != len(timers):
+                raise ValueError("two timers with one name")
             return timers, None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            aside = self.path.with_name(f"{TIMERS_FILE}.unreadable-{int(self._wall())}")
-            os.replace(self.path, aside)
+        except (UserFacingError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            aside = self.path.with_name(f"{TIMERS_FILE}.unreadable-{int(wall)}")
+            try:
+                os.replace(self.path, aside)
+            except OSError as move_error:
+                return [], f"saved timers were unreadable ({error}) and could not be moved aside ({move_error.strerror})"
             return [], f"saved timers were unreadable ({error}); moved to {aside.name}"
+
+
+MAX_TIMERS_BYTES = 100_000
+MAX_TIMER_SECONDS = 24 * 3600
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+def _seconds(item: dict, key: str, low: float = 0.0, high: float = MAX_TIMER_SECONDS) -> float:
+    value = item[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{key} is not a number")
+    if not low <= value <= high:
+        raise ValueError(f"{key} {value} is out of range")
+    return float(value)
+
+
+def _restored(item: dict, wall: float, offset: float) -> TimerState:
+    """One saved timer on the session clock, its time left capped by what it can have left."""
+    name, kind = str(item["name"]), str(item.get("kind", ""))
+    if (kind or name) not in TimerKind.values():
+        raise ValueError(f"unknown timer {name!r}")
+    seconds = _seconds(item, "seconds", 1.0)
+    due_at_wall = _seconds(item, "due_at", -1e12, 1e12)
+    _seconds(item, "started_at", -1e12, 1e12)
+    saved_left = _seconds(item, "left", 0.0, seconds) if "left" in item else seconds
+    paused_left = None if item.get("paused_left") is None else _seconds(item, "paused_left", 0.0, seconds)
+    left = min(max(0.0, due_at_wall - wall), saved_left)  # a clock stepped back adds nothing
+    due_at = wall - offset + left
+    return TimerState(name=name, kind=kind, seconds=seconds, started_at=due_at - seconds, due_at=due_at,
+                      paused_left=paused_left,
+                      reminders_given=tuple(str(r) for r in item.get("reminders_given", ()))[:4])

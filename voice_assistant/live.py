@@ -45,6 +45,11 @@ class Listener:
         if deadline is not None and deadline <= self.assistant.clock.now():
             self.assistant.tick()
 
+    def finish(self) -> None:
+        """The input has ended: an utterance still going is heard as it is."""
+        if self.endpointer.in_speech:
+            self._handle(self.endpointer.cut())
+
     def _handle(self, segment: Segment) -> None:
         if segment.kind == "start":
             self.recognizer.set_context(self.assistant.context)  # only between utterances
@@ -93,6 +98,7 @@ def run_audio(assistant: Assistant, recognizer: Recognizer, samples: np.ndarray 
         for frame in frames(samples):
             clock.add_samples(len(frame))
             listener.feed(frame)
+        listener.finish()
     else:
         for frame in microphone_frames(device):
             listener.feed(frame)

@@ -52,6 +52,7 @@ def transcribe_files(args: argparse.Namespace) -> int:
             print(f"voice-assistant: error: {error}", file=sys.stderr)
             failures += 1
             continue
+        recognizer.forget()  # each file is judged on its own: the same file always gives the same answer
         print(json.dumps({"file": str(path), **recognise(recognizer, grammar, args.context, samples)},
                          ensure_ascii=False), flush=True)
     return 2 if failures else 0

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_assistant.errors import UserFacingError
+from voice_assistant.files import read_limited
 
 SAMPLE_RATE = 16_000
 MAX_WAV_BYTES = 2 * 1024 ** 3
@@ -36,15 +37,9 @@ def read_wav(path: Path) -> np.ndarray:
 def read_wav_native(path: Path) -> tuple[np.ndarray, int]:
     """Mono float32 samples in [-1, 1] and the file's own sample rate."""
     try:
-        if path.is_dir():
-            raise _fail(path, "is a folder, not a WAV file")
-        if path.stat().st_size > MAX_WAV_BYTES:
-            raise _fail(path, "too large for a WAV file")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _fail(path, "file not found") from None
-    except OSError as error:
-        raise _fail(path, f"cannot read ({error.strerror})") from None
+        data = read_limited(path, MAX_WAV_BYTES, "WAV file")
+    except UserFacingError as error:
+        raise AudioFileError(str(error)) from None
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX") or data[8:12] != b"WAVE":
         raise _fail(path, "not a WAV file (no RIFF/WAVE header)")
     if data[:4] == b"RIFX":

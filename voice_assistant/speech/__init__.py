@@ -18,6 +18,7 @@ from voice_assistant.events import ALERT
 from voice_assistant.speech.voice import SYNTH_RATE, Audio, Pyttsx3Voice, Voice, VoiceSettings, chime
 
 WAV_NAME = re.compile(r"^\d{5}-[a-z]+\.wav$")
+RENDER_TRIES = 2
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ class VoiceSpeaker:
         self.echo = echo
 
     def say(self, text: str, kind: str) -> Spoken:
-        audio = self.voice.render(text)
+        audio = self._render(text)
+        if audio is None:  # never end the guidance over one sentence: show it instead
+            print(f"assistant: {text}", file=sys.stderr)
+            return Spoken(0.0)
         if kind == ALERT:
             gap = np.zeros(int(audio.rate * 0.15), dtype=np.int16)
             audio = Audio(np.concatenate([chime(audio.rate), gap, audio.samples]), audio.rate)
@@ -89,20 +93,29 @@ class VoiceSpeaker:
         self.voice.close()
 
 
+    def _render(self, text: str) -> Audio | None:
+        """The sentence's audio; one retry, then None (a passing synthesizer failure)."""
+        for attempt in range(RENDER_TRIES):
+            try:
+                return self.voice.render(text)
+            except UserFacingError as error:
+                if attempt == RENDER_TRIES - 1:
+                    print(f"voice-assistant: warning: {error}", file=sys.stderr)
+        return None
+
+
 class WavFolder:
     """Each sentence as its own WAV file, numbered in the order spoken (00001-speech.wav ...)."""
 
     def __init__(self, folder: Path) -> None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            # Files an earlier run wrote here would mix with this run's numbering.
-            for old in folder.iterdir():
-                if WAV_NAME.match(old.name):
-                    old.unlink()
+            # Nothing here is deleted: this run numbers its files after any already there.
+            numbers = [int(path.name[:5]) for path in folder.iterdir() if WAV_NAME.match(path.name)]
         except OSError as error:
             raise UserFacingError(f"{folder}: cannot write speech files there ({error.strerror})") from None
         self.folder = folder
-        self.count = 0
+        self.count = max(numbers, default=0)
 
     def put(self, audio: Audio, kind: str) -> str:
         self.count += 1

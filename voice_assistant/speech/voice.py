@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import shutil
 import tempfile
 import wave
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ import numpy as np
 
 from voice_assistant.errors import UserFacingError
 
+TEMP_PREFIX = "voice-assistant-"
+"""Temporary folders are named voice-assistant-PID-..., so a dead run's can be found."""
 SYNTH_RATE = 22_050
 """The sample rate espeak-ng renders at."""
 INSTALL_ESPEAK = "install it with 'apt-get install espeak-ng libespeak-ng1', or use --text"
@@ -66,7 +70,8 @@ class Pyttsx3Voice:
         self._engine = _pyttsx3_engine()
         self._engine.setProperty("rate", settings.rate)
         self._engine.setProperty("voice", find_voice(self._engine, settings.voice))
-        self._folder = tempfile.TemporaryDirectory(prefix="voice-assistant-")
+        remove_stale_folders()
+        self._folder = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
 
     def render(self, text: str) -> Audio:
         path = Path(self._folder.name) / "sentence.wav"
@@ -84,6 +89,20 @@ class Pyttsx3Voice:
 
     def close(self) -> None:
         self._folder.cleanup()
+
+
+def remove_stale_folders() -> None:
+    """Temporary folders of this program whose process is gone (killed with SIGKILL)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        pid = folder.name[len(TEMP_PREFIX):].split("-")[0]
+        try:
+            if not pid.isdigit() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _pyttsx3_engine() -> Any:
