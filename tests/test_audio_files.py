@@ -103,3 +103,32 @@ def test_endpointer_caps_endless_speech():
     noise = (np.random.default_rng(1).normal(size=len(t)) * 5000 * syllables).astype(np.int16)
     kinds = [endpointer.feed(frame).kind for frame in frames(noise)]
     assert kinds.count("end") >= 2
+
+
+def test_a_long_recording_streams_in_blocks_without_growing_memory(tmp_path):
+    """Three minutes of 48 kHz 24-bit stereo (52 MB) read with a bounded amount of memory."""
+    import struct
+    import tracemalloc
+
+    from voice_assistant.audio.wav import WavReader
+
+    path = tmp_path / "long.wav"
+    rate, seconds, channels, width = 48_000, 180, 2, 3
+    second = (np.sin(np.arange(rate) / rate * 2 * np.pi * 440) * 2 ** 22).astype("<i4")
+    frame = np.repeat(second, channels).view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    data_bytes = len(frame) * seconds
+    with open(path, "wb") as out:
+        out.write(b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt " + struct.pack(
+            "<IHHIIHH", 16, 1, channels, rate, rate * channels * width, channels * width, 24))
+        out.write(b"data" + struct.pack("<I", data_bytes))
+        for _ in range(seconds):
+            out.write(frame)
+    tracemalloc.start()
+    total = 0
+    with WavReader(path) as reader:
+        for block in reader.blocks():
+            total += len(block)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert abs(total - seconds * 16_000) <= 16
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for a {path.stat().st_size / 1e6:.0f} MB file"

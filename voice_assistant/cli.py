@@ -132,7 +132,7 @@ def _cmd_default() -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from voice_assistant import app, live
-    from voice_assistant.audio.wav import SAMPLE_RATE, read_wav
+    from voice_assistant.audio.wav import SAMPLE_RATE, WavReader
     from voice_assistant.clock import AudioClock, Clock, VirtualClock, WallClock
     from voice_assistant.content import load_content
     from voice_assistant.dialog import Dialog, DialogSettings
@@ -145,10 +145,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Every input is read and checked, and the microphone, voice, loudspeaker and recognizer
     # are opened, before anything is written: a failure leaves no half-made session behind.
     script = app.load_script(args.script) if args.script else None
-    samples = read_wav(args.input) if args.input else None
+    recording = WavReader(args.input) if args.input else None  # header checked now, audio streamed later
     content = load_content(args.content)
     grammar = load_grammar(args.grammars)
-    mode = "text" if script is not None or args.text else "timed" if samples is not None else "live"
+    mode = "text" if script is not None or args.text else "timed" if recording is not None else "live"
     if mode == "live":
         from voice_assistant.audio.devices import find_input_device
 
@@ -167,7 +167,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"{PROG}: {note}", file=sys.stderr)
         # A person's run (live, or typed) keeps the journal and the running timers; a script or
         # a recording touches them only when given a --journal folder of its own.
-        person = script is None and samples is None
+        person = script is None and recording is None
         journal_dir = args.journal or (default_data_dir() / "journal" if person else None)
         timer_store = emergency_ago = None
         if journal_dir is not None:
@@ -188,7 +188,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                   timer_store, emergency_ago)
         try:
             if recognizer is not None:
-                live.run_audio(assistant, recognizer, samples, args.device)
+                live.run_audio(assistant, recognizer, recording, args.device)
             elif isinstance(clock, VirtualClock):
                 app.run_script(assistant, clock, script or [], echo=sys.stdout)
             else:
@@ -205,6 +205,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             sink.close()
         if lock is not None:
             lock.release()
+        if recording is not None:
+            recording.close()
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

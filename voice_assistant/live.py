@@ -10,7 +10,7 @@ import numpy as np
 from voice_assistant.app import Assistant
 from voice_assistant.asr.base import Recognizer
 from voice_assistant.audio.endpoint import FRAME_SAMPLES, Endpointer, Segment, frames
-from voice_assistant.audio.wav import SAMPLE_RATE
+from voice_assistant.audio.wav import SAMPLE_RATE, WavReader
 from voice_assistant.clock import AudioClock
 from voice_assistant.errors import UserFacingError
 from voice_assistant.events import Heard
@@ -87,15 +87,26 @@ def microphone_frames(device: str | None) -> Iterator[np.ndarray]:
             yield chunks.get()
 
 
-def run_audio(assistant: Assistant, recognizer: Recognizer, samples: np.ndarray | None,
+def recording_frames(recording: WavReader) -> Iterator[np.ndarray]:
+    """A recording's frames, read block by block (the last frame zero-padded)."""
+    pending = np.zeros(0, dtype=np.int16)
+    for block in recording.blocks():
+        pending = np.concatenate([pending, block])
+        whole = len(pending) - len(pending) % FRAME_SAMPLES
+        yield from frames(pending[:whole])
+        pending = pending[whole:]
+    yield from frames(pending)
+
+
+def run_audio(assistant: Assistant, recognizer: Recognizer, recording: WavReader | None,
               device: str | None) -> None:
     """Feed a recording (its clock must be an AudioClock) or, when None, the live microphone."""
     listener = Listener(assistant, recognizer)
     assistant.start()
-    if samples is not None:
+    if recording is not None:
         clock = assistant.clock
         assert isinstance(clock, AudioClock), "a recording runs on its own audio clock"
-        for frame in frames(samples):
+        for frame in recording_frames(recording):
             clock.add_samples(len(frame))
             listener.feed(frame)
         listener.finish()
