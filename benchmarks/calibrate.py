@@ -4,13 +4,12 @@
     .venv/bin/python benchmarks/calibrate.py results.jsonl [more.jsonl]
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
-frame, agreement with a free decode). A logistic model turns that evidence into the chance
-that the hypothesis means what was said; it is fitted only on the voices and rooms marked
-"tuned" in tests/speechgen.py. Two thresholds are then chosen on the same tuning data: one for
-ordinary intents, a stricter one for the cautious ones (grammars/contexts.yaml), the
-strictest that keeps false accepts and hazards at zero there. Everything printed for the
-held-out voices and rooms is what the chosen constants do on speech they never saw; the
-constants to copy into ``asr/pocketsphinx_engine.py`` are printed last.
+frame, agreement with a free decode, its length). A logistic model turns that evidence into
+the chance that the hypothesis means what was said; it is fitted only on the voices and rooms
+marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
+tuning data, what each cautious threshold would do (hazards, and how many real "no"s still
+get through), and last what the engine's current constants do per held-out voice and room,
+with how well the confidence matches the share of results that were right.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from speech_corpus import MOVES_ON  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
-from voice_assistant.asr.pocketsphinx_engine import confidence_features  # noqa: E402
+from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
 from voice_assistant.grammar import load_grammar  # noqa: E402
 
 
@@ -43,7 +42,7 @@ def load(paths: list[str]) -> list[dict]:
             hypothesis = scores.get("hypothesis") or ""
             match = grammar.match(hypothesis, record["context"]) if hypothesis else None
             record["meaning"] = match.intent if match else None
-            record["features"] = confidence_features(scores) if hypothesis else None
+            record["features"] = engine.confidence_features(scores) if hypothesis else None
             record["cautious"] = record["meaning"] in grammar.phrases(record["context"]).cautious
             record["tuning"] = VOICES[record["voice"]].tuned and record["room"] in TUNING_ROOMS
             records.append(record)
@@ -66,11 +65,17 @@ def probability(weights: np.ndarray, features: list[float]) -> float:
     return 1 / (1 + math.exp(-(float(np.dot(weights[:-1], features)) + weights[-1])))
 
 
-def decide(record: dict, weights: np.ndarray, threshold: float, cautious_threshold: float) -> str | None:
+def decide(record: dict, cautious_threshold: float | None = None) -> str | None:
+    """What the engine hears: its own acceptance rule (with another cautious threshold if given)."""
     if record["features"] is None or record["meaning"] is None:
         return None
-    p = probability(weights, record["features"])
-    return record["meaning"] if p >= (cautious_threshold if record["cautious"] else threshold) else None
+    if cautious_threshold is None:
+        return record["meaning"] if engine.accepts(record["scores"], record["cautious"]) else None
+    if not engine.accepts(record["scores"], cautious=False):
+        return None
+    if record["cautious"] and engine.confidence(record["scores"]) < cautious_threshold:
+        return None
+    return record["meaning"]
 
 
 def is_hazard(record: dict, heard: str | None) -> bool:
@@ -101,34 +106,28 @@ def line(name: str, result: dict) -> str:
 
 def main() -> None:
     records = load(sys.argv[1:])
-    tuning = [r for r in records if r["tuning"] and r["features"] is not None and r["meaning"] is not None]
-    x = np.array([r["features"] for r in tuning])
-    y = np.array([float(r["meaning"] == r["intent"]) for r in tuning])
-    weights = fit(x, y)
-    tuning_all = [r for r in records if r["tuning"]]
-    candidates = [round(t, 2) for t in np.arange(0.05, 0.99, 0.01)]
-
-    def tuning_result(t: float, tc: float) -> dict:
-        return score(tuning_all, [decide(r, weights, t, tc) for r in tuning_all])
-
-    cautious_threshold = next(
-        (tc for tc in candidates if tuning_result(0.5, tc)["hazards"] == 0), candidates[-1])
-    best = max(candidates, key=lambda t: (tuning_result(t, max(t, cautious_threshold))["false_accepts"] <= 0.02,
-                                          tuning_result(t, max(t, cautious_threshold))["accuracy"]))
-    threshold, cautious_threshold = best, max(best, cautious_threshold)
-    print(line("tuning voices, tuning rooms", tuning_result(threshold, cautious_threshold)))
+    tuning = [r for r in records if r["tuning"]]
+    fitted = [r for r in tuning if r["features"] is not None and r["meaning"] is not None]
+    weights = fit(np.array([r["features"] for r in fitted]), np.array([float(r["meaning"] == r["intent"]) for r in fitted]))
+    print(f"fitted on {len(fitted)} tuning results: CONFIDENCE_WEIGHTS = "
+          f"{tuple(round(float(w), 4) for w in weights[:-1])}, CONFIDENCE_BIAS = {round(float(weights[-1]), 4)}")
+    for threshold in (0.0, 0.8, 0.9, 0.95, 0.98):
+        decisions = [decide(r, threshold) for r in tuning]
+        nos = [d == "no" for r, d in zip(tuning, decisions) if r["intent"] == "no"]
+        print(line(f"tuning, cautious at {threshold}", score(tuning, decisions)),
+              f" real 'no' accepted {sum(nos) / max(1, len(nos)):.0%}")
+    print(f"\nthe engine now (cautious at {engine.ACCEPT_CAUTIOUS_CONFIDENCE}), on what it was not tuned on:")
     groups: dict[str, list[dict]] = defaultdict(list)
     for record in records:
         if record["tuning"]:
             continue
-        tag = "held-out" if not VOICES[record["voice"]].tuned else "tuned voice"
+        tag = "held-out voice" if not VOICES[record["voice"]].tuned else "tuned voice, held-out room"
         groups[f"{record['voice']} ({tag})"].append(record)
         groups[f"  room {record['room']}"].append(record)
     for name in sorted(groups, key=lambda n: (n.startswith("  "), n)):
-        group = groups[name]
-        print(line(name, score(group, [decide(r, weights, threshold, cautious_threshold) for r in group])))
+        print(line(name, score(groups[name], [decide(r) for r in groups[name]])))
     held_out = [r for r in records if not VOICES[r["voice"]].tuned]
-    decisions = [decide(r, weights, threshold, cautious_threshold) for r in held_out]
+    decisions = [decide(r) for r in held_out]
     print(line("ALL held-out voices", score(held_out, decisions)))
     for record, decision in zip(held_out, decisions):
         if is_hazard(record, decision):
@@ -136,16 +135,10 @@ def main() -> None:
     bins: dict[float, list[bool]] = defaultdict(list)
     for record, decision in zip(held_out, decisions):
         if decision is not None:
-            p = probability(weights, record["features"])
-            bins[min(0.9, math.floor(p * 10) / 10)].append(decision == record["intent"])
-    print("calibration on held-out voices (confidence bin: share right, count):")
+            bins[min(0.9, math.floor(engine.confidence(record["scores"]) * 10) / 10)].append(decision == record["intent"])
+    print("confidence on held-out voices (accepted results by confidence: share right, count):")
     for low in sorted(bins):
         print(f"  {low:.1f}-{low + 0.1:.1f}: {sum(bins[low]) / len(bins[low]):.0%} of {len(bins[low])}")
-    print("\nconstants for asr/pocketsphinx_engine.py:")
-    print(f"CONFIDENCE_WEIGHTS = {tuple(round(float(w), 4) for w in weights[:-1])}")
-    print(f"CONFIDENCE_BIAS = {round(float(weights[-1]), 4)}")
-    print(f"ACCEPT_CONFIDENCE = {threshold}")
-    print(f"ACCEPT_CAUTIOUS_CONFIDENCE = {cautious_threshold}")
 
 
 if __name__ == "__main__":

@@ -44,9 +44,12 @@ def test_short_answers_survive_a_quiet_hiss(pocketsphinx, grammar, text, intent)
     assert recognise(pocketsphinx, grammar, "yes_no", hissy)["intent"] == intent
 
 
-# Floors sit below the benchmark figures (clean, noisy and reverberant 97%, robotic 71%):
-# piper synthesis varies a little from run to run.
-@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.9), ("reverb", 0.85), ("robotic", 0.6)])
+# Floors sit a little below what this fixed set measured (clean 29/31, noisy 30/31, reverberant
+# 27/31, robotic 16/31): piper synthesis varies a little from run to run. Robotic speech fell
+# from 22/31 when the grammar grew sixfold to follow people off the script, and when a "no"
+# to a red-flag question began to need more evidence; benchmarks/recognition.py reports
+# every voice and room, held-out ones apart.
+@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.9), ("reverb", 0.8), ("robotic", 0.45)])
 def test_pocketsphinx_intent_accuracy(pocketsphinx, grammar, condition, floor):
     assert accuracy(pocketsphinx, grammar, condition) >= floor
 
@@ -141,3 +144,22 @@ def test_transcribe_prints_one_json_line_per_file(tmp_path):
     for line in lines:
         assert set(line) == {"file", "text", "intent", "slots", "confidence", "engine", "audio_ms", "decode_ms"}
         assert line["engine"] == "pocketsphinx" and line["audio_ms"] > 500
+
+
+@pytest.mark.parametrize("voice", ["festival-slt", "festival-ked"])
+def test_near_misses_in_the_safety_questions_are_never_heard_as_no(pocketsphinx, grammar, voice):
+    """Voices the thresholds were not tuned on: something that sounds like "no" but is not."""
+    for text in ("know what I mean", "nobody told me about it", "no way the game is on", "the kettle has boiled"):
+        result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech(text, voice)))
+        assert result["intent"] != "no", (text, result)
+
+
+def test_confidence_is_a_probability_and_a_doubtful_no_is_rejected(pocketsphinx, grammar):
+    from voice_assistant.asr import pocketsphinx_engine as engine
+
+    clear = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))
+    assert clear["intent"] == "no" and engine.ACCEPT_CAUTIOUS_CONFIDENCE <= clear["confidence"] <= 1
+    scores = dict(pocketsphinx.last_scores)
+    doubtful = {**scores, "gap": -14.0, "per_frame": -33.0, "agreement": 0.0, "same_intent": 0.0}
+    assert engine.accepts(doubtful, cautious=False), "enough for an ordinary command"
+    assert not engine.accepts(doubtful, cautious=True), "not enough for a no to a red-flag question"
