@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from voice_assistant.names import TimerKind
+from voice_assistant.names import Disposition, TimerKind
 from voice_assistant.errors import UserFacingError
 from voice_assistant.files import PRIVATE_FILE_MODE, private_folder, read_limited, write_private_atomically
 from voice_assistant.timers import TimerState
@@ -169,7 +169,7 @@ def last_emergency_seconds_ago(directory: Path, within_hours: float, wall: Calla
     newest: float | None = None
     for path in recent:
         for record in read_records(path):
-            if record.get("type") == "triage" and record.get("disposition") == "emergency":
+            if record.get("type") == "triage" and record.get("disposition") == Disposition.EMERGENCY:
                 try:
                     at = datetime.fromisoformat(str(record.get("wall"))).timestamp()
                 except ValueError:

@@ -6,11 +6,9 @@ from enum import Enum
 from typing import Mapping, Sequence
 
 from voice_assistant.content import RedFlag
+from voice_assistant.names import Disposition
 
-EMERGENCY = "emergency"
-SEE_DOCTOR = "see_doctor"
-SELF_CARE = "self_care"
-_SEVERITY = {SELF_CARE: 0, SEE_DOCTOR: 1, EMERGENCY: 2}
+_SEVERITY = {Disposition.SELF_CARE: 0, Disposition.SEE_DOCTOR: 1, Disposition.EMERGENCY: 2}
 
 # How many unclear answers to one question before the flag counts as present.
 UNCLEAR_TRIES_BEFORE_PRESENT = 2
@@ -30,18 +28,18 @@ def flag_present(answer: Answer | None) -> bool:
     return answer is not Answer.NO
 
 
-def disposition(flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> str:
+def disposition(flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> Disposition:
     """The most severe disposition any present flag calls for (missing answers count)."""
-    worst = SELF_CARE
+    worst = Disposition.SELF_CARE
     for flag in flags:
-        if flag_present(answers.get(flag.id)) and _SEVERITY[flag.disposition] > _SEVERITY[worst]:
-            worst = flag.disposition
+        if flag_present(answers.get(flag.id)) and _SEVERITY[Disposition(flag.disposition)] > _SEVERITY[worst]:
+            worst = Disposition(flag.disposition)
     return worst
 
 
 def ends_questions(flag: RedFlag, answer: Answer) -> bool:
     """An emergency flag that is present ends the questions at once."""
-    return flag.disposition == EMERGENCY and flag_present(answer)
+    return flag.disposition == Disposition.EMERGENCY and flag_present(answer)
 
 
 def reasons(flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> list[str]:

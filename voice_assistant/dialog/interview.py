@@ -72,7 +72,7 @@ class Interview:
         reply.log("answer", flag=flag.id, answer=answer.value, **details)
 
     def disposition(self) -> Disposition:
-        return Disposition(triage.disposition(self.content.flags, self.answers))
+        return triage.disposition(self.content.flags, self.answers)
 
     def reasons(self) -> list[str]:
         """The plain reasons of the flags answered as present (unasked ones give none)."""
