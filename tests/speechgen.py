@@ -83,7 +83,9 @@ def _render(voice: Voice, text: str, out: Path, variant: int) -> None:
         from piper import SynthesisConfig
 
         with wave.open(str(out), "wb") as wav_file:
-            _piper().synthesize_wav(text, wav_file, syn_config=SynthesisConfig(length_scale=1.0 + 0.1 * (variant % 3)))
+            # No sampled noise: the same text gives the same audio on every machine and run.
+            config = SynthesisConfig(length_scale=1.0 + 0.1 * (variant % 3), noise_scale=0.0, noise_w_scale=0.0)
+            _piper().synthesize_wav(text, wav_file, syn_config=config)
     elif voice.engine == "espeak":
         _run("espeak-ng", "-v", voice.setting, "-s", str(150 + 10 * (variant % 3)), "-w", str(out), text)
     elif voice.engine == "festival":
@@ -150,7 +152,7 @@ def speech(text: str, voice: str = "clean", room: str = "clean", variant: int = 
     if voice in CONDITIONS:
         voice, room = CONDITIONS[voice]
     spec = VOICES[voice]
-    key = hashlib.sha1(f"v3|{text}|{voice}|{room}|{variant}".encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"v4|{text}|{voice}|{room}|{variant}".encode()).hexdigest()[:16]
     out = CACHE / f"{voice}-{room}-{key}.wav"
     if out.exists():
         return out

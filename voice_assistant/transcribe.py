@@ -16,7 +16,12 @@ CHUNK_SAMPLES = SAMPLE_RATE // 10  # stream in 100 ms pieces, as a microphone wo
 
 
 def recognise(recognizer: Recognizer, grammar: Grammar, context: str, samples) -> dict:
-    """Stream one utterance; ``decode_ms`` is the time from the last sample to the result."""
+    """Stream one recording, judged afresh; ``decode_ms`` is the time from the last sample to the result.
+
+    The recognizer first forgets what earlier recordings taught it, so one file always gives
+    one answer, whatever was recognised before it.
+    """
+    recognizer.forget()
     recognizer.set_context(context)
     recognizer.begin()
     for start in range(0, len(samples), CHUNK_SAMPLES):
@@ -52,7 +57,6 @@ def transcribe_files(args: argparse.Namespace) -> int:
             print(f"voice-assistant: error: {error}", file=sys.stderr)
             failures += 1
             continue
-        recognizer.forget()  # each file is judged on its own: the same file always gives the same answer
         print(json.dumps({"file": str(path), **recognise(recognizer, grammar, args.context, samples)},
                          ensure_ascii=False), flush=True)
     return 2 if failures else 0
