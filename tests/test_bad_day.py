@@ -402,3 +402,27 @@ def test_typed_text_without_an_end_does_not_grow_without_limit(tmp_path):
     assert result.returncode == 0
     assert "ignored" in result.stderr
     assert '"start_guidance"' in log.read_text()
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_ends_it_like_ctrl_c(tmp_path, stop_signal):
+    import signal
+    import time
+
+    journal, log = tmp_path / "journal", tmp_path / "log.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "voice_assistant", "run", "--text", "--journal", str(journal),
+                                "--log", str(log)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdin.write("my back is spasming\n" + "no\n" * 6 + "start the ice timer\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (log.exists() and "timer_started" in log.read_text()):
+        time.sleep(0.1)
+    process.send_signal(getattr(signal, stop_signal))
+    assert process.wait(timeout=30) == 128 + getattr(signal, stop_signal)
+    assert "Traceback" not in process.stderr.read()
+    assert json.loads(log.read_text().splitlines()[-1])["type"] == "stopped"
+    saved = json.loads((journal / "timers.json").read_text())
+    assert [t["name"] for t in saved["timers"]] == ["ice"]
+    session = next(journal.glob("session-*.jsonl")).read_text().splitlines()
+    assert json.loads(session[-1])["type"] == "stopped"

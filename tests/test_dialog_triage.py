@@ -271,3 +271,12 @@ def test_an_answer_arriving_as_an_alert_falls_due_is_not_taken(content):
     assert lines[-len(content.triage.flags[0].question):] == list(content.triage.flags[0].question)
     out = run.hear("no")
     assert logs(out, "answer") == [{"flag": "cauda_equina", "answer": "no"}]
+
+
+def test_started_live_it_says_what_to_say_to_begin_and_stays_idle(content):
+    dialog = Dialog(content)
+    actions = dialog.greet(0.0)
+    assert said(actions) == list(content.session["live_welcome"])
+    assert dialog.state == State.IDLE and actions[-1] == Listen("idle")
+    assert not any(isinstance(a, Tick) for a in actions)
+    assert dialog.next_deadline() is None, "no reprompt while idle"

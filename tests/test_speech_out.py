@@ -210,8 +210,8 @@ def test_ctrl_c_ends_the_session_cleanly(tmp_path):
 class FakeOutputStream:
     """sounddevice.OutputStream at the edge: the test pulls audio as a sound card would."""
 
-    def __init__(self, samplerate, channels, dtype, device, callback):
-        self.samplerate, self.callback = samplerate, callback
+    def __init__(self, samplerate, channels, dtype, device, callback, latency=None):
+        self.samplerate, self.callback, self.latency = samplerate, callback, latency
         self.started = self.closed = False
 
     def start(self):
@@ -223,9 +223,9 @@ class FakeOutputStream:
     def close(self):
         self.closed = True
 
-    def pull(self, frames: int) -> np.ndarray:
+    def pull(self, frames: int, status=None) -> np.ndarray:
         out = np.ones((frames, 1), dtype=np.int16)
-        self.callback(out, frames, None, None)
+        self.callback(out, frames, None, status)
         return out[:, 0].copy()
 
 
@@ -250,6 +250,12 @@ def test_the_loudspeaker_plays_sentences_in_order_and_stops_on_request(monkeypat
     played = np.concatenate([streams[0].pull(256), streams[0].pull(256)])
     assert list(played[:300]) == [5] * 300 and list(played[300:500]) == [7] * 200
     assert not played[500:].any(), "silence once the queue is empty"
+    speaker.put(Audio(np.arange(1, 301, dtype=np.int16), 1000), "speech")
+    starved = types.SimpleNamespace(output_underflow=True)
+    for _ in range(200):  # a starved stream calling back in a rush
+        assert not streams[0].pull(256, starved).any()
+    assert list(streams[0].pull(300)) == list(range(1, 301)), "the speech resumes where it was, whole"
+    assert speaker.underflows == 200
     speaker.put(Audio(np.full(2000, 9, dtype=np.int16), 2000), "alert")  # resampled to the stream's rate
     assert speaker.queued_seconds() == pytest.approx(1.0, abs=0.01)
     began = time.monotonic()

@@ -62,8 +62,8 @@ class Assistant:
         for sink in self.sinks:
             sink.write(record)
 
-    def start(self) -> None:
-        """Announce the start and take back timers saved by an earlier run."""
+    def start(self, greet: bool = False) -> None:
+        """Announce the start, take back timers saved by an earlier run, and greet a live user."""
         self.record("state", state=self.dialog.state)
         if self.emergency_seconds_ago is not None:
             self.dialog.remember_emergency(self.clock.now() - self.emergency_seconds_ago)
@@ -75,6 +75,8 @@ class Assistant:
             if timers:
                 self._carry_out(self.dialog.restore_timers(timers, self.clock.now()))
         self._carry_out([Listen(self.dialog.context.value)])
+        if greet:
+            self._carry_out(self.dialog.greet(self.clock.now()))
 
     def hear_text(self, text: str, confidence: float | None = None) -> None:
         """Understand typed or recognised text in the current context and react."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -88,9 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(f"\n{PROG}: stopped.", file=sys.stderr)
-        return 130
+        return 128 + getattr(stop, "signal", signal.SIGINT)
     except BrokenPipeError:  # "voice-assistant models | head": the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -100,6 +101,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: internal error: {type(error).__name__}: {error} "
               "(set VOICE_ASSISTANT_DEBUG=1 for details)", file=sys.stderr)
         return 1
+
+
+class Stopped(KeyboardInterrupt):
+    """A service manager or a closed terminal asked it to stop: end the way Ctrl-C does."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal = signal_number
+
+
+def _stop_on(signal_number: int, _frame: object) -> None:
+    raise Stopped(signal_number)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -142,6 +155,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from voice_assistant.speech import build_speaker
     from voice_assistant.speech.voice import VoiceSettings
 
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _stop_on)
     # Every input is read and checked, and the microphone, voice, loudspeaker and recognizer
     # are opened, before anything is written: a failure leaves no half-made session behind.
     script = app.load_script(args.script) if args.script else None

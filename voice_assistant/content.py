@@ -18,7 +18,7 @@ from voice_assistant.names import Context, Disposition, Flag, TimerKind
 Lines = tuple[str, ...]
 
 SESSION_KEYS = (
-    "welcome", "comfort", "steps_done", "first_step", "not_understood", "reprompt", "paused",
+    "live_welcome", "welcome", "comfort", "steps_done", "first_step", "not_understood", "reprompt", "paused",
     "resumed", "goodbye_self_care", "goodbye_see_doctor", "goodbye_emergency", "stopped_before_triage",
     "safety_net", "timers_keep_running", "emergency_reminder", "call_for_help", "back_to_question",
     "pain_stop", "pain_offer", "pain_during_questions", "pain_heard", "stretches_dropped",

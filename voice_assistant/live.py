@@ -102,7 +102,7 @@ def run_audio(assistant: Assistant, recognizer: Recognizer, recording: WavReader
               device: str | None) -> None:
     """Feed a recording (its clock must be an AudioClock) or, when None, the live microphone."""
     listener = Listener(assistant, recognizer)
-    assistant.start()
+    assistant.start(greet=recording is None)
     if recording is not None:
         clock = assistant.clock
         assert isinstance(clock, AudioClock), "a recording runs on its own audio clock"

@@ -96,6 +96,13 @@ class Dialog:
         self.timer_talk.restore(reply, timers, now)
         return self._finish(reply)
 
+    def greet(self, now: float) -> list[Action]:
+        """Started live: say briefly what to say to begin."""
+        self._now = now
+        reply = Reply()
+        reply.say_lines(self.content.session["live_welcome"])
+        return self._finish(reply)
+
     def remember_emergency(self, at: float) -> None:
         """An emergency outcome was given at session time ``at`` (by an earlier run)."""
         self._emergency_at = at if self._emergency_at is None else max(self._emergency_at, at)

@@ -140,9 +140,11 @@ class Loudspeaker:
         self.rate = rate
         self._pending: list[np.ndarray] = []
         self._lock = threading.Lock()
+        self.underflows = 0
+        """Callbacks that came starved (and so played silence instead of speech)."""
         try:
             self._stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16", device=device,
-                                           callback=self._fill)
+                                           callback=self._fill, latency="high")
             self._stream.start()
         except Exception as error:  # noqa: BLE001 - PortAudio errors vary by system
             raise UserFacingError(f"cannot play sound ({error}); use --text, or --speak-to DIR "
@@ -150,6 +152,11 @@ class Loudspeaker:
 
     def _fill(self, out: Any, frames: int, time_info: Any, status: Any) -> None:
         out.fill(0)
+        if status is not None and getattr(status, "output_underflow", False):
+            # A starved stream calls back in a rush to catch up, and those buffers are not all
+            # heard: play silence and keep the speech where it was, rather than lose it.
+            self.underflows += 1
+            return
         written = 0
         with self._lock:
             while written < frames and self._pending:
