@@ -25,6 +25,7 @@ from voice_assistant.content import load_content  # noqa: E402
 from voice_assistant.dialog import Dialog  # noqa: E402
 from voice_assistant.grammar import load_grammar  # noqa: E402
 from voice_assistant.journal import Journal, TimerStore, read_records  # noqa: E402
+from voice_assistant.speech import Spoken  # noqa: E402
 
 ROUND = ["my back is spasming", "no", "nope", "not really", "no", "no", "no", "start the ice timer",
          "next", "start", "/wait 40", "skip", "start", "/wait 60", "set a timer for three minutes",
@@ -32,10 +33,12 @@ ROUND = ["my back is spasming", "no", "nope", "not really", "no", "no", "no", "s
 
 
 class Quiet:
-    def say(self, text: str, kind: str) -> float:
-        return 0.0
+    """A speaker that says nothing and takes no time."""
 
-    def close(self) -> None:
+    def say(self, text: str, kind: str) -> Spoken:
+        return Spoken(0.0)
+
+    def close(self, drain: bool = True) -> None:
         pass
 
 
