@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, Callable, Iterable
 
 from voice_assistant.names import Disposition, TimerKind
 from voice_assistant.errors import UserFacingError
