@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from speech_corpus import MOVES_ON  # noqa: E402
+from speech_corpus import Utterance, hazard  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
 from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
@@ -79,9 +79,8 @@ def decide(record: dict, cautious_threshold: float | None = None) -> str | None:
 
 
 def is_hazard(record: dict, heard: str | None) -> bool:
-    return (record["context"] == "yes_no" and heard == "no" and record["intent"] != "no") or (
-        record["intent"] == "stop" and heard in MOVES_ON) or (
-        record["context"] == "idle" and heard == "start_guidance" and record["intent"] != "start_guidance")
+    item = Utterance(record["context"], record["text"], record["intent"], record["single_word"])
+    return hazard(item, heard) is not None
 
 
 def score(records: list[dict], decisions: list[str | None]) -> dict:

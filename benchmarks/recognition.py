@@ -8,8 +8,9 @@ Speech is synthesised offline (tests/speechgen.py) from the development corpus
 figures that count are the held-out ones. For each voice and room: intent accuracy on
 in-grammar speech, single-word accuracy, false accepts on out-of-grammar speech, hazards (a
 not-"no" heard as "no" in the safety questions, "stop" heard as moving on, a start from
-chatter), decode time after the end of speech (median, p95), and how well ``confidence``
-matches the share of accepted results that were right. ``--jsonl`` writes every result.
+chatter) and decode time after the end of speech (median, p95). How well ``confidence``
+matches the share of accepted results that were right is reported by benchmarks/calibrate.py
+from the results ``--jsonl`` writes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import resource
 import statistics
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,16 +38,6 @@ from voice_assistant.transcribe import recognise  # noqa: E402
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def calibration(results: list[dict]) -> str:
-    """Confidence bins of accepted results: how many there were and the share that was right."""
-    bins: dict[str, list[bool]] = defaultdict(list)
-    for result in results:
-        if result["heard"] is not None:
-            low = min(0.8, int(result["confidence"] * 5) / 5)
-            bins[f"{low:.1f}-{low + 0.2:.1f}"].append(result["heard"] == result["intent"])
-    return "  ".join(f"{name}: {sum(right) / len(right):.0%} of {len(right)}" for name, right in sorted(bins.items()))
 
 
 def summary(results: list[dict]) -> str:
@@ -112,7 +102,6 @@ def main() -> None:
                 held_out += results
     if held_out:
         print(f"\nheld-out voices, all rooms: {summary(held_out)}")
-        print(f"confidence on held-out voices (accepted results by confidence: share right): {calibration(held_out)}")
     print(f"all: {summary(everything)}")
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
