@@ -60,8 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
     _data_options(transcribe, content=False)
 
-    models = commands.add_parser("models", help="where speech models are looked for, and how to get one")
+    models = commands.add_parser("models", help="which speech engine is used, where models are looked for")
     models.add_argument("--model", type=Path, metavar="DIR", help="also look here")
+    models_commands = models.add_subparsers(dest="models_command")
+    download = models_commands.add_parser("download", help="fetch, check and install a Vosk model")
+    download.add_argument("name", nargs="?", metavar="NAME", help="model name (default: the recommended one)")
+    download.add_argument("--url", help="fetch this archive (.zip or .tar.gz) instead")
+    download.add_argument("--sha256", metavar="HEX", help="the archive's SHA-256 (required with --url)")
+    download.add_argument("--to", type=Path, metavar="DIR",
+                          help="install into this folder (default: the Vosk cache, ~/.cache/vosk)")
     return parser
 
 
@@ -271,7 +278,23 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
 def _cmd_models(args: argparse.Namespace) -> int:
     from voice_assistant.asr.models import describe_models
 
+    if args.models_command == "download":
+        return _cmd_models_download(args)
     print(describe_models(args.model))
+    return 0
+
+
+def _cmd_models_download(args: argparse.Namespace) -> int:
+    from voice_assistant.asr.download import archive_for, install
+    from voice_assistant.asr.models import default_download_folder
+    from voice_assistant.screen import download_progress
+
+    archive = archive_for(args.name, args.url, args.sha256)
+    folder = args.to or default_download_folder()
+    print(f"{archive.name}: downloading {archive.url}", flush=True)
+    with download_progress(archive.name) as progress:
+        model, fresh = install(archive, folder, progress)
+    print(f"{model}: {'installed' if fresh else 'already installed'}; 'voice-assistant models' shows what is used")
     return 0
 
 

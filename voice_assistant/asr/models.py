@@ -24,7 +24,7 @@ def search_folders(explicit: Path | None = None) -> list[tuple[str, Path]]:
     # The checkout's models/ folder, never the current folder's: a model is code-like input,
     # and whatever folder a user happens to start in should not choose it.
     folders.append(("models/", Path(__file__).resolve().parents[2] / "models"))
-    folders.append(("Vosk cache", Path.home() / ".cache" / "vosk"))
+    folders.append(("Vosk cache", default_download_folder()))
     return folders
 
 
@@ -69,8 +69,23 @@ def find_model(explicit: Path | None = None) -> Path | None:
     return None
 
 
+def default_download_folder() -> Path:
+    """Where ``models download`` installs: the Vosk cache, always searched and the user's own."""
+    return Path.home() / ".cache" / "vosk"
+
+
+def engine_reason(explicit: Path | None = None) -> str:
+    """Which engine ``--engine auto`` will use, and why, without loading anything."""
+    found = find_model(explicit)
+    if found is None:
+        return ("pocketsphinx, because no Vosk model was found "
+                "('voice-assistant models download' fetches the recommended one)")
+    note = "; it is a big model that ignores grammars, so recognition will be looser" if ignores_grammars(found) else ""
+    return f"vosk, because a model was found at {found}{note}"
+
+
 def describe_models(explicit: Path | None = None) -> str:
-    lines = ["Vosk models are looked for in this order:"]
+    lines = [f"Engine: {engine_reason(explicit)}.", "Vosk models are looked for in this order:"]
     for why, folder in search_folders(explicit):
         found = candidates(folder)
         state = ", ".join(str(f) for f in found) if found else "no model"
@@ -78,8 +93,9 @@ def describe_models(explicit: Path | None = None) -> str:
     lines += [
         "pocketsphinx: built in (its package ships a US-English model); used when no Vosk model is found.",
         f"To get the recommended Vosk model ({RECOMMENDED}, Apache-2.0, {RECOMMENDED_BYTES:,} bytes):",
-        f"  download {RECOMMENDED_URL}",
+        f"  voice-assistant models download      (installs into {default_download_folder()})",
+        f"  or by hand: download {RECOMMENDED_URL}",
         f"  check:   sha256sum {RECOMMENDED}.zip  ->  {RECOMMENDED_SHA256}",
-        f"  unpack into models/ so that models/{RECOMMENDED}/am/final.mdl exists",
+        f"  unpack into {default_download_folder()} so that {RECOMMENDED}/am/final.mdl is inside it",
     ]
     return "\n".join(lines)
