@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from voice_assistant.journal import InstanceLock, JsonLines, TimerStore, describe_sessions, recent_sessions
+from voice_assistant.content import load_content
+from voice_assistant.journal import InstanceLock, JsonLines, TimerStore, recent_sessions
+from voice_assistant.summary import as_text
 from voice_assistant.timers import TimerState
 
 SESSION = ["my back is spasming", *["no"] * 6, "start the ice timer", "/wait 60"]
@@ -347,7 +349,7 @@ def test_the_journal_survives_an_odd_record_and_orders_runs_by_number(tmp_path):
     (journal / "session-000001-20990101-000000-1.jsonl").write_text('{"type": "session_started", "wall": "2099"}\n')
     sessions = recent_sessions(journal, 5)
     assert [s[0]["wall"] for s in sessions] == ["2099", "1999"], "run order, not the clock's"
-    assert "outcome: self_care" in describe_sessions(sessions)
+    assert "Outcome: Self-care at home" in as_text(sessions, load_content())
     assert [s[0]["wall"] for s in recent_sessions(journal, 1)] == ["1999"]
 
 

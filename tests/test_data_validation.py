@@ -63,7 +63,7 @@ def test_huge_and_binary_and_missing_files(tmp_path):
     [
         ("triage.yaml", "    reason: \"The spasm started after an injury.\"\n", "", "flags[1]: missing key 'reason'"),
         ("triage.yaml", "  - id: trauma\n", "  - id: trama\n", "unknown red flag 'trama'"),
-        ("triage.yaml", "  - id: nerve\n    disposition: see_doctor", "  - id: nerve\n    disposition: maybe", "flags[2].disposition"),
+        ("triage.yaml", "    disposition: see_doctor\n    question:\n      - \"Do you have any new numbness", "    disposition: maybe\n    question:\n      - \"Do you have any new numbness", "flags[2].disposition"),
         ("stretches.yaml", "hold_seconds: 5", "hold_seconds: five", "hold_seconds: expected a whole number"),
         ("guidance.yaml", "stretch: pelvic_tilt", "stretch: cobra", "unknown stretch 'cobra'"),
         ("timers.yaml", "minutes: 15", "minutes: 45", "presets.ice.minutes: must be between 1 and 20"),

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from voice_assistant import triage
-from voice_assistant.triage import Answer
+from voice_assistant.names import Answer
 
 # The spec's table, written out independently of the content file.
 SPEC_TABLE = {

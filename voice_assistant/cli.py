@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     journal.add_argument("--json", action="store_true", help="raw records, one JSON object a line")
     journal.add_argument("--last", type=int, default=5, help="how many sessions (default 5)")
     journal.add_argument("--journal", type=Path, metavar="DIR", help="journal folder")
+    journal.add_argument("--html", type=Path, metavar="FILE", help="write one printable page for a doctor's visit")
 
     commands.add_parser("devices", help="list audio devices")
     commands.add_parser("voices", help="list the voices the assistant can speak with")
@@ -243,15 +244,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_journal(args: argparse.Namespace) -> int:
-    from voice_assistant.journal import default_data_dir, describe_sessions, recent_sessions
+    from datetime import datetime
+
+    from voice_assistant.content import load_content
+    from voice_assistant.files import write_named_file
+    from voice_assistant.journal import default_data_dir, recent_sessions
+    from voice_assistant.summary import as_html, as_text
 
     sessions = recent_sessions(args.journal or default_data_dir() / "journal", max(1, args.last))
     if args.json:
         for records in sessions:
             for record in records:
                 print(json.dumps(record, ensure_ascii=False))
+    elif args.html:
+        write_named_file(args.html, as_html(sessions, load_content(), datetime.now()).encode("utf-8"), "page")
+        print(f"{args.html}: written; open it in a browser to print it")
     else:
-        sys.stdout.write(describe_sessions(sessions))
+        sys.stdout.write(as_text(sessions, load_content()))
     return 0
 
 

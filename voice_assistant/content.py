@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from voice_assistant.datafile import DataFileError, load_yaml
 from voice_assistant.files import check_inside
-from voice_assistant.names import Context, Disposition, Flag, TimerKind
+from voice_assistant.names import Answer, Context, Disposition, Flag, PainKind, TimerKind
 
 Lines = tuple[str, ...]
 
@@ -45,6 +45,7 @@ class RedFlag:
     question: Lines
     reask: Lines
     reason: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,34 @@ class TimerContent:
 
 
 @dataclass(frozen=True)
+class JournalContent:
+    """The words of the journal summary and the printable page (``content/journal.yaml``)."""
+
+    title: str
+    intro: str
+    not_medical_advice: str
+    no_sessions: str
+    headings: Mapping[str, str]
+    speakers: Mapping[str, str]
+    outcomes: Mapping[str, str]
+    no_red_flags: str
+    answers: Mapping[str, str]
+    pain: Mapping[str, str]
+    pain_during: str
+    none: str
+    timer_minutes: str
+    timers: Mapping[str, str]
+    timer_endings: Mapping[str, str]
+
+
+JOURNAL_HEADINGS = ("outcome", "why", "red_flags", "pain", "timers", "details")
+UNFINISHED = "unfinished"
+VOLUNTEERED = "volunteered"
+NOT_ASKED = "not_asked"
+TIMER_ENDINGS = ("expired", "cancelled", "running")
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything the assistant can say, validated."""
 
@@ -132,6 +161,7 @@ class Content:
     timers: TimerContent
     info: Mapping[str, Lines]
     help: Mapping[str, Lines]
+    journal: JournalContent
 
 
 def packaged_content_dir() -> Path:
@@ -237,7 +267,7 @@ def _load_triage(directory: Path) -> TriageContent:
     )
     flags = []
     for node in root.get("flags").elements():
-        node.mapping(("id", "disposition", "question", "reask", "reason"))
+        node.mapping(("id", "label", "disposition", "question", "reask", "reason"))
         flag_id = node.get("id").word()
         if flag_id not in Flag.values():
             raise node.get("id").fail(f"unknown red flag '{flag_id}'")
@@ -251,6 +281,7 @@ def _load_triage(directory: Path) -> TriageContent:
                 question=node.get("question").lines(),
                 reask=node.get("reask").lines(),
                 reason=node.get("reason").text(),
+                label=node.get("label").text(),
             )
         )
     order = tuple(flag.id for flag in flags)
@@ -394,6 +425,29 @@ def _load_timers(directory: Path) -> TimerContent:
     )
 
 
+def _load_journal(directory: Path) -> JournalContent:
+    texts = ("title", "intro", "not_medical_advice", "no_sessions", "no_red_flags", "none")
+    labelled = {
+        "headings": JOURNAL_HEADINGS,
+        "speakers": ("assistant", "person"),
+        "outcomes": (*Disposition.values(), UNFINISHED),
+        "answers": (*(answer.value for answer in Answer), VOLUNTEERED, NOT_ASKED),
+        "pain": PainKind.values(),
+        "timers": TimerKind.values(),
+        "timer_endings": TIMER_ENDINGS,
+    }
+    templates = {"pain_during": ("stretch",), "timer_minutes": ("minutes",)}
+    root = _root(directory, "journal.yaml").mapping((*texts, *templates, *labelled))
+
+    def labels(key: str) -> dict[str, str]:
+        node = root.get(key).mapping(labelled[key])
+        return {name: node.get(name).text() for name in labelled[key]}
+
+    return JournalContent(**{key: root.get(key).text() for key in texts},
+                          **{key: root.get(key).text(names) for key, names in templates.items()},
+                          **{key: labels(key) for key in labelled})
+
+
 def load_content(directory: Path | None = None) -> Content:
     """Load every content file from ``directory`` (default: the packaged content)."""
     directory = directory or packaged_content_dir()
@@ -415,4 +469,5 @@ def load_content(directory: Path | None = None) -> Content:
         timers=_load_timers(directory),
         info={key: info_node.get(key).lines() for key in ("causes", "prevention", "when_to_see_doctor")},
         help={key: help_node.get(key).lines() for key in Context.values()},
+        journal=_load_journal(directory),
     )

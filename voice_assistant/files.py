@@ -85,3 +85,17 @@ def write_private_atomically(path: Path, data: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def write_named_file(path: Path, data: bytes, what: str) -> None:
+    """Write a file the user named (owner-only, atomically); one-line errors for impossible places."""
+    if path.is_dir():
+        raise UserFacingError(f"{path}: is a folder; give a file name for the {what}")
+    if not path.parent.is_dir():
+        raise UserFacingError(f"{path.parent}: folder not found; create it first or choose another place")
+    if path.exists() and not path.is_file():
+        raise UserFacingError(f"{path}: is not a regular file; choose another name for the {what}")
+    try:
+        write_private_atomically(path, data)
+    except OSError as error:
+        raise UserFacingError(f"{path}: cannot write the {what} ({error.strerror})") from None

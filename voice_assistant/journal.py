@@ -180,44 +180,6 @@ def last_emergency_seconds_ago(directory: Path, within_hours: float, wall: Calla
     return now - newest
 
 
-def describe_sessions(sessions: Iterable[list[dict[str, Any]]]) -> str:
-    """Sessions in plain words, for showing to a doctor."""
-    out: list[str] = []
-    for records in sessions:
-        out.append(f"Session started {records[0].get('wall', '?')}")
-        for record in records[1:]:
-            try:
-                out.extend(_describe_record(record))
-            except (TypeError, ValueError, AttributeError):
-                continue  # one odd record does not hide the rest
-        out.append("")
-    return "\n".join(out).rstrip() + "\n" if out else "No sessions recorded yet.\n"
-
-
-def _describe_record(record: dict[str, Any]) -> list[str]:
-    """One journal record in plain words (none for records a doctor does not need)."""
-    kind = record.get("type")
-    when = str(record.get("wall", ""))[11:19]
-    if kind == "answer":
-        said = " (said without being asked)" if record.get("volunteered") else ""
-        return [f"  {when}  answered {record.get('answer')} about {record.get('flag')}{said}"]
-    if kind == "heard" and record.get("intent") is None:
-        return [f"  {when}  said (not understood): {record.get('text')}"]
-    if kind == "triage":
-        return [f"  {when}  outcome: {record.get('disposition')}"]
-    if kind == "pain":
-        during = f" during the {record['stretch']}" if record.get("stretch") else ""
-        return [f"  {when}  reported pain ({record.get('kind')}){during}"]
-    if kind == "say" and record.get("kind") != "count":
-        return [f"  {when}  told: {record.get('text')}"]
-    if kind in ("timer_started", "timer_expired", "timer_cancelled"):
-        minutes = round(float(record.get("seconds", 0)) / 60)
-        return [f"  {when}  {kind.replace('_', ' ')}: {record.get('name')} ({minutes} min)"]
-    if kind == "session_ended":
-        return [f"  {when}  session ended"]
-    return []
-
-
 class TimerStore:
     """Running timers on disk, so they survive a restart. Written atomically, owner-only.
 

@@ -118,6 +118,15 @@ class TimerKind(Name):
     CUSTOM = "custom"
 
 
+class Answer(Name):
+    """The final answer recorded for one red flag."""
+
+    YES = "yes"
+    NO = "no"
+    UNCLEAR = "unclear"  # asked again and still unclear: counts as present
+    UNANSWERED = "unanswered"  # never answered (silence, stopped early): counts as present
+
+
 class PainKind(Name):
     """What a pain report says (the ``pain`` slot)."""
 

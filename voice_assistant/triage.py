@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Mapping, Sequence
 
 from voice_assistant.content import RedFlag
-from voice_assistant.names import Disposition
+from voice_assistant.names import Answer, Disposition
 
 _SEVERITY = {Disposition.SELF_CARE: 0, Disposition.SEE_DOCTOR: 1, Disposition.EMERGENCY: 2}
 
 # How many unclear answers to one question before the flag counts as present.
 UNCLEAR_TRIES_BEFORE_PRESENT = 2
-
-
-class Answer(str, Enum):
-    """The final answer recorded for one red flag."""
-
-    YES = "yes"
-    NO = "no"
-    UNCLEAR = "unclear"  # asked again and still unclear: counts as present
-    UNANSWERED = "unanswered"  # never answered (silence, stopped early): counts as present
 
 
 def flag_present(answer: Answer | None) -> bool:

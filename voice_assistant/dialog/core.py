@@ -16,9 +16,8 @@ from voice_assistant.dialog.reply import Reply
 from voice_assistant.dialog.settings import DialogSettings
 from voice_assistant.dialog.timer_talk import TIMER_INTENTS, TimerTalk, is_timer_command
 from voice_assistant.events import Action, Event, Heard, Listen
-from voice_assistant.names import CONTEXT_OF_STATE, Context, Disposition, Intent, PainKind, State
+from voice_assistant.names import CONTEXT_OF_STATE, Answer, Context, Disposition, Intent, PainKind, State
 from voice_assistant.timers import EXPIRED, TimerBook, TimerState
-from voice_assistant.triage import Answer
 
 _ALWAYS = {Intent.HELP, Intent.STOP, Intent.ACKNOWLEDGE, Intent.CALL_FOR_HELP, Intent.PAUSE, Intent.RESUME,
            *TIMER_INTENTS}

@@ -9,8 +9,7 @@ from __future__ import annotations
 from voice_assistant import triage
 from voice_assistant.content import RedFlag, TriageContent
 from voice_assistant.dialog.reply import Reply
-from voice_assistant.names import Disposition
-from voice_assistant.triage import Answer
+from voice_assistant.names import Answer, Disposition
 
 
 class Interview:
