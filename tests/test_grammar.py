@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_assistant.asr.word_graph import minimal_word_graph
+from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 
 PHRASES = [
     ("idle", "My back is spasming!", "start_guidance", {}),
@@ -77,12 +77,27 @@ def test_every_sentence_matches_back_to_its_intent(grammar):
 def test_the_word_graph_spells_exactly_the_sentences_and_shares_endings():
     sentences = ["start the ice timer", "start the heat timer", "cancel the timer", "stop", "stop it"]
     graph = minimal_word_graph(sentences)
-    assert graph.sentences() == set(sentences)
+    assert set(graph.sentences()) == set(sentences)
     timers = [arc for arc in graph.arcs if arc[2] == "timer"]
     assert len(timers) == 1, "the three sentences ending in 'timer' share one arc"
 
 
-def test_every_context_compiles_to_a_graph_of_its_own_sentences(grammar):
+def test_every_meaning_gets_the_same_share_however_many_ways_it_is_said():
+    meanings = {"stop": "stop", "set a timer for one minute": "set_timer", "set a timer for two minutes": "set_timer",
+                "set a timer for three minutes": "set_timer", "stop the timer": "cancel_timer"}
+    graph = minimal_word_graph(meaning_uniform_priors(meanings))
+    priors = graph.sentences()
+    assert set(priors) == set(meanings)
+    assert priors["stop"] == pytest.approx(1 / 3)
+    assert priors["set a timer for two minutes"] == pytest.approx(1 / 9)
+    assert sum(priors.values()) == pytest.approx(1.0)
+
+
+def test_every_context_compiles_to_a_graph_of_its_own_sentences_and_priors(grammar):
     for context in grammar.contexts:
-        graph = minimal_word_graph(grammar.phrases(context).sentences)
-        assert graph.sentences() == {text for _, text in grammar.sentences(context)}
+        meanings = grammar.phrases(context).meanings
+        priors = meaning_uniform_priors(meanings)
+        graph = minimal_word_graph(priors)
+        spelled = graph.sentences()
+        assert set(spelled) == {text for _, text in grammar.sentences(context)}
+        assert all(spelled[text] == pytest.approx(prior, rel=1e-6) for text, prior in priors.items()), context

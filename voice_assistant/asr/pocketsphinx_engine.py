@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from voice_assistant.asr.base import Transcript
-from voice_assistant.asr.word_graph import minimal_word_graph, sentence_weights
+from voice_assistant.asr.noise_floor import NoiseFloor
+from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
 
@@ -148,6 +149,7 @@ class PocketsphinxRecognizer:
         self._meanings: dict[str, dict[str, str]] = {}
         self._cautious: dict[str, frozenset[str]] = {}
         self._audio: list[bytes] = []
+        self._floor = NoiseFloor()
         self.context = ""
         self.last_scores: dict[str, float | str] = {}
         """The evidence behind the last result (for benchmarks and calibration)."""
@@ -156,10 +158,9 @@ class PocketsphinxRecognizer:
         if context not in self._searches:
             try:
                 phrases = self.grammar.phrases(context)
-                graph = minimal_word_graph(phrases.sentences)
-                weights = sentence_weights(graph)  # every sentence equally likely, short ones included
-                transitions = [(source, target, weight, *([word] if word else []))
-                               for (source, target, word), weight in zip(graph.arcs, weights)]
+                graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
+                transitions = [(source, target, probability, *([word] if word else []))
+                               for source, target, word, probability in graph.arcs]
                 self._decoder.add_fsg(context, self._decoder.create_fsg(context, graph.start, graph.final,
                                                                         transitions))
             except (RuntimeError, ValueError) as error:
@@ -175,16 +176,22 @@ class PocketsphinxRecognizer:
 
     def begin(self) -> None:
         self._audio = []
+        self._floor.begin()
         self._free.start_utt()
         self._phones.start_utt()
 
     def accept(self, audio: np.ndarray) -> None:
-        data = np.ascontiguousarray(audio, dtype=np.int16).tobytes()
-        self._audio.append(data)
-        self._free.process_raw(data, False, False)
-        self._phones.process_raw(data, False, False)
+        self._stream(self._floor.push(audio))
+
+    def _stream(self, audio: np.ndarray) -> None:
+        if len(audio):
+            data = audio.tobytes()
+            self._audio.append(data)
+            self._free.process_raw(data, False, False)
+            self._phones.process_raw(data, False, False)
 
     def end(self) -> Transcript:
+        self._stream(self._floor.flush())
         whole = b"".join(self._audio)
         self._free.end_utt()
         self._phones.end_utt()

@@ -1,0 +1,60 @@
+"""The noise floor pocketsphinx hears under an utterance: level, timing and repeatability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voice_assistant.asr.noise_floor import FLOOR_DB, LOOKAHEAD, MIN_NOISE, NoiseFloor
+
+
+def utterance(silence: float = 0.4, speech: float = 0.5, level: float = 3000.0) -> np.ndarray:
+    """Digital silence, then a tone standing in for speech, then silence (16 kHz int16)."""
+    tone = level * np.sqrt(2) * np.sin(2 * np.pi * 220 * np.arange(int(16000 * speech)) / 16000)
+    quiet = np.zeros(int(16000 * silence))
+    return np.concatenate([quiet, tone, quiet]).astype(np.int16)
+
+
+def stream(floor: NoiseFloor, audio: np.ndarray, chunk: int = 480) -> tuple[list[int], np.ndarray]:
+    floor.begin()
+    sizes, pieces = [], []
+    for start in range(0, len(audio), chunk):
+        out = floor.push(audio[start:start + chunk])
+        sizes.append(len(out))
+        pieces.append(out)
+    pieces.append(floor.flush())
+    return sizes, np.concatenate(pieces)
+
+
+def test_the_silence_before_a_word_gets_the_floor_the_word_needs():
+    audio = utterance(level=3000.0)
+    _, out = stream(NoiseFloor(), audio)
+    assert len(out) == len(audio)
+    lead = out[:6000].astype(np.float64)  # the digital silence before the tone
+    expected = 3000.0 * 10 ** (-FLOOR_DB / 20)
+    assert np.std(lead) == pytest.approx(expected, rel=0.1)
+
+
+def test_the_floor_follows_the_speech_level_and_never_falls_below_rounding():
+    _, loud = stream(NoiseFloor(), utterance(level=8000.0))
+    _, quiet = stream(NoiseFloor(), utterance(level=200.0))
+    assert np.std(loud[:6000]) / np.std(quiet[:6000]) == pytest.approx(40.0, rel=0.15)
+    _, silent = stream(NoiseFloor(), np.zeros(16000, dtype=np.int16))
+    assert np.std(silent) == pytest.approx(MIN_NOISE, rel=0.1)
+
+
+def test_audio_is_held_only_until_enough_speech_is_heard():
+    sizes, _ = stream(NoiseFloor(), utterance(silence=0.4, speech=1.0))
+    first = next(i for i, size in enumerate(sizes) if size)
+    heard = (first + 1) * 480  # samples pushed when the first audio went on
+    assert 6400 + LOOKAHEAD <= heard <= 6400 + LOOKAHEAD + 960, "held through the onset and lookahead"
+    assert sizes[first] == heard, "everything held goes on at once"
+    assert all(size == 480 for size in sizes[first + 1:]), "then it streams as it comes"
+
+
+def test_the_same_recording_always_gets_the_same_noise():
+    floor = NoiseFloor()
+    audio = utterance()
+    first = stream(floor, audio)[1]
+    assert np.array_equal(first, stream(floor, audio, chunk=1600)[1]), "chunking does not change it"
+    assert np.array_equal(first, stream(floor, audio)[1]), "nor what came before"
