@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import sys
@@ -17,6 +18,7 @@ from voice_assistant.events import COUNT, Action, Event, Heard, Listen, Log, Say
 from voice_assistant.grammar import Grammar
 from voice_assistant.journal import TimerStore
 from voice_assistant.speech import Speaker
+from voice_assistant.timers import TimerState
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_WAIT_SECONDS = 7 * 24 * 3600
@@ -43,6 +45,7 @@ class Assistant:
         sinks: Iterable[RecordSink] = (),
         timer_store: TimerStore | None = None,
         emergency_seconds_ago: float | None = None,
+        timer_views: Iterable[Callable[[tuple[TimerState, ...]], None]] = (),
     ) -> None:
         self.dialog = dialog
         self.grammar = grammar
@@ -51,6 +54,8 @@ class Assistant:
         self.sinks = list(sinks)
         self.timer_store = timer_store
         self.emergency_seconds_ago = emergency_seconds_ago
+        self.timer_views = list(timer_views)
+        """Called with the running timers whenever they change (the screen)."""
         self._timer_save_failed = False
         """An earlier run's emergency outcome, so a new session starts by recalling it."""
         self.context = dialog.context.value
@@ -110,6 +115,8 @@ class Assistant:
                 self.record(action.type, **dict(action.data))
             elif isinstance(action, TimersChanged):
                 self._save_timers(action.timers)
+                for show in self.timer_views:
+                    show(action.timers)
         self.dialog.spoken_until(self.speaking_until)
 
     def _speak(self, say: Say) -> None:
@@ -209,11 +216,49 @@ def run_script(assistant: Assistant, clock: VirtualClock, script: list[ScriptLin
 
 
 # ---------------------------------------------------------------------------- typed text
-def typed_lines(stream: TextIO, clock: WallClock, deadline: Callable[[], float | None], on_idle: Callable[[], None]) -> Iterator[str]:
+@contextlib.contextmanager
+def keys_without_echo(stream: TextIO) -> Iterator[None]:
+    """Keys arrive one at a time and are not echoed (the screen shows the line instead)."""
+    import termios
+    import tty
+
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def edit_line(pending: bytes, chunk: bytes) -> tuple[bytes, bool]:
+    """Apply keys to the text typed so far: backspace, Ctrl-U (clear the line), Enter, and
+    Ctrl-D (the end, on an empty line). Returns the text and whether typing has ended."""
+    for key in chunk:
+        line_start = pending.rfind(b"\n") + 1
+        if key in (0x7F, 0x08):
+            end = len(pending)
+            while end > line_start + 1 and pending[end - 1] & 0xC0 == 0x80:  # a whole UTF-8 character
+                end -= 1
+            pending = pending[:max(line_start, end - 1)]
+        elif key == 0x15:
+            pending = pending[:line_start]
+        elif key == 0x04:
+            if len(pending) == line_start:
+                return pending, True
+        else:
+            pending += b"\n" if key == 0x0D else bytes([key])
+    return pending, False
+
+
+def typed_lines(stream: TextIO, clock: WallClock, deadline: Callable[[], float | None], on_idle: Callable[[], None],
+                on_typing: Callable[[str], None] | None = None) -> Iterator[str]:
     """Lines typed on ``stream``; while waiting, calls ``on_idle`` at each deadline.
 
     A stream with a file descriptor is read straight from it: Python's own buffering
-    would hide lines that already arrived from ``select`` (pasted or piped input).
+    would hide lines that already arrived from ``select`` (pasted or piped input). With
+    ``on_typing`` the terminal sends keys unechoed: they are edited here and the line so
+    far is passed on to be shown.
     """
     try:
         fd = stream.fileno()
@@ -232,22 +277,29 @@ def typed_lines(stream: TextIO, clock: WallClock, deadline: Callable[[], float |
             on_idle()
             continue
         chunk = os.read(fd, 65536)
-        if not chunk:
-            if pending:
-                yield pending.decode("utf-8", errors="replace")
+        ended = not chunk
+        if on_typing is not None and chunk:
+            pending, ended = edit_line(pending, chunk)
+            on_typing(pending.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace"))
+        elif chunk:
+            pending += chunk
+        if ended:
+            for line in pending.split(b"\n"):
+                if line:
+                    yield line.decode("utf-8", errors="replace") + "\n"
             return
-        pending += chunk
         if len(pending) > MAX_TYPED_LINE and b"\n" not in pending:
             pending = b""  # nobody types this much without pressing Enter: drop it, keep listening
             print(f"voice-assistant: a line longer than {MAX_TYPED_LINE} characters was ignored", file=sys.stderr)
 
 
-def run_text(assistant: Assistant, clock: WallClock, stream: TextIO = sys.stdin, prompt: bool = True) -> None:
+def run_text(assistant: Assistant, clock: WallClock, stream: TextIO = sys.stdin, prompt: bool = True,
+             on_typing: Callable[[str], None] | None = None) -> None:
     """Type what you would say; timers and reminders fire while you think."""
     assistant.start()
     if prompt:
         print("Text mode: type what you would say (Ctrl-D to quit). Try: my back is spasming")
-    for line in typed_lines(stream, clock, assistant.dialog.next_deadline, assistant.tick):
+    for line in typed_lines(stream, clock, assistant.dialog.next_deadline, assistant.tick, on_typing):
         if line.strip():
             assistant.hear_text(line[:MAX_TYPED_LINE])
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--voice", default="en-us", help="voice id or name (see 'voice-assistant voices')")
     _data_options(run)
     run.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (default: per-user data folder)")
+    run.add_argument("--plain", action="store_true",
+                     help="plain lines instead of the full-screen view on a terminal")
 
     check = commands.add_parser("check", help="validate content and grammars")
     _data_options(check)
@@ -144,7 +147,7 @@ def _cmd_default() -> int:
     problem = live_audio_problem()
     defaults = argparse.Namespace(
         text=problem is not None, script=None, input=None, engine="auto", model=None, device=None,
-        log=None, content=None, grammars=None, journal=None, speak_to=None, rate=160, voice="en-us",
+        log=None, content=None, grammars=None, journal=None, speak_to=None, rate=160, voice="en-us", plain=False,
     )
     if problem is not None:
         print(f"{PROG}: {problem}; starting in text mode.", file=sys.stderr)
@@ -177,7 +180,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         find_input_device(args.device)
     voice = VoiceSettings(rate=args.rate, voice=args.voice)
-    speaker = build_speaker(mode, voice, args.speak_to)
+    # The full-screen view whenever a person watches a terminal: live, a recording, typing.
+    on_screen = (not args.plain and script is None and sys.stdout.isatty()
+                 and (mode != "text" or sys.stdin.isatty()))
+    speaker = build_speaker(mode, voice, args.speak_to, echo=open(os.devnull, "w") if on_screen else None)
     sinks: list = []
     interrupted = False
     lock = None
@@ -207,17 +213,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         clock: Clock = (VirtualClock() if script is not None else AudioClock(SAMPLE_RATE) if mode == "timed"
                         else WallClock())
         settings = DialogSettings(seconds_per_character=voice.seconds_per_character)
-        assistant = app.Assistant(Dialog(content, settings), grammar, speaker, clock, sinks,
-                                  timer_store, emergency_ago)
-        try:
-            if recognizer is not None:
-                live.run_audio(assistant, recognizer, recording, args.device)
-            elif isinstance(clock, VirtualClock):
-                app.run_script(assistant, clock, script or [], echo=sys.stdout)
-            else:
-                app.run_text(assistant, clock, prompt=sys.stdin.isatty())
-        finally:
-            assistant.close()
+        screen = None
+        if on_screen:
+            from voice_assistant.view import Screen
+
+            screen = Screen(content, clock.now, typing=mode == "text")
+        assistant = app.Assistant(Dialog(content, settings), grammar, speaker, clock,
+                                  [*sinks, *([screen] if screen else [])], timer_store, emergency_ago,
+                                  timer_views=[screen.show_timers] if screen else [])
+        with screen or contextlib.nullcontext():
+            try:
+                if recognizer is not None:
+                    live.run_audio(assistant, recognizer, recording, args.device)
+                elif isinstance(clock, VirtualClock):
+                    app.run_script(assistant, clock, script or [], echo=sys.stdout)
+                elif screen is not None:
+                    with app.keys_without_echo(sys.stdin):
+                        app.run_text(assistant, clock, prompt=False, on_typing=screen.typed)
+                else:
+                    app.run_text(assistant, clock, prompt=sys.stdin.isatty())
+            finally:
+                assistant.close()
         return 0
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: stop talking at once

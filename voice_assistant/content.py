@@ -142,6 +142,24 @@ class JournalContent:
     timer_endings: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class ScreenContent:
+    """The words of the full-screen view (``content/screen.yaml``)."""
+
+    title: str
+    listening: str
+    talking: str
+    heard: str
+    heard_line: str
+    not_understood: str
+    nothing_heard: str
+    timers: str
+    no_timers: str
+    paused: str
+    type_here: str
+    waiting: str
+
+
 JOURNAL_HEADINGS = ("outcome", "why", "red_flags", "pain", "timers", "details")
 UNFINISHED = "unfinished"
 VOLUNTEERED = "volunteered"
@@ -162,6 +180,7 @@ class Content:
     info: Mapping[str, Lines]
     help: Mapping[str, Lines]
     journal: JournalContent
+    screen: ScreenContent
 
 
 def packaged_content_dir() -> Path:
@@ -448,6 +467,14 @@ def _load_journal(directory: Path) -> JournalContent:
                           **{key: labels(key) for key in labelled})
 
 
+def _load_screen(directory: Path) -> ScreenContent:
+    templates = {"heard_line": ("text",)}
+    texts = tuple(name for name in ScreenContent.__dataclass_fields__ if name not in templates)
+    root = _root(directory, "screen.yaml").mapping((*texts, *templates))
+    return ScreenContent(**{key: root.get(key).text() for key in texts},
+                         **{key: root.get(key).text(names) for key, names in templates.items()})
+
+
 def load_content(directory: Path | None = None) -> Content:
     """Load every content file from ``directory`` (default: the packaged content)."""
     directory = directory or packaged_content_dir()
@@ -470,4 +497,5 @@ def load_content(directory: Path | None = None) -> Content:
         info={key: info_node.get(key).lines() for key in ("causes", "prevention", "when_to_see_doctor")},
         help={key: help_node.get(key).lines() for key in Context.values()},
         journal=_load_journal(directory),
+        screen=_load_screen(directory),
     )

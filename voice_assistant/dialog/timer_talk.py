@@ -28,6 +28,11 @@ def minutes_of(seconds: float) -> int:
     return max(1, int(round(seconds / 60)))
 
 
+def timer_label(content: TimerContent, timer: TimerState) -> str:
+    """What a timer is called aloud and on screen: "ice", "heat", "10 minute"."""
+    return content.presets[timer.preset].label.format(minutes=minutes_of(timer.seconds))
+
+
 class TimerTalk:
     """Named timers on the session clock, and everything said about them."""
 
@@ -36,7 +41,7 @@ class TimerTalk:
         self.book = TimerBook(content.alert_repeat_every_seconds, content.alert_max_times)
 
     def label(self, timer: TimerState) -> str:
-        return self.content.presets[timer.preset].label.format(minutes=minutes_of(timer.seconds))
+        return timer_label(self.content, timer)
 
     def handle(self, reply: Reply, intent: str, slots: Mapping[str, Any], now: float) -> None:
         """Carry out one timer command."""
