@@ -261,3 +261,30 @@ def test_the_loudspeaker_plays_sentences_in_order_and_stops_on_request(monkeypat
     began = time.monotonic()
     speaker.close(drain=False)
     assert time.monotonic() - began < 0.5 and streams[0].closed
+
+
+def test_the_piper_voice_speaks_words_a_recognizer_understands(tmp_path, grammar):
+    from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+    from voice_assistant.audio.wav import read_wav, write_wav
+    from voice_assistant.speech.voice import PiperVoice
+    from voice_assistant.transcribe import recognise
+
+    audio = PiperVoice(VoiceSettings(voice="piper")).render("start the ice timer")
+    assert audio.rate == 22050 and 0.8 < audio.seconds < 3.0
+    path = tmp_path / "piper.wav"
+    write_wav(path, audio.samples, audio.rate)
+    heard = recognise(PocketsphinxRecognizer(grammar), grammar, "guidance", read_wav(path))
+    assert heard["intent"] == "start_ice_timer"
+
+
+def test_a_run_with_the_piper_voice_says_so_and_writes_its_speech(tmp_path, capsys):
+    import wave
+
+    script = tmp_path / "s.txt"
+    script.write_text("my back is spasming\n", encoding="utf-8")
+    assert main(["run", "--script", str(script), "--speak-to", str(tmp_path / "said"), "--voice", "piper"]) == 0
+    assert "voice: Piper joe (natural)" in capsys.readouterr().err
+    files = sorted((tmp_path / "said").iterdir())
+    assert len(files) >= 5
+    with wave.open(str(files[0])) as first:
+        assert first.getframerate() == 22050 and first.getnframes() > 22050 // 2

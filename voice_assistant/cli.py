@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="write each sentence as a numbered WAV file here instead of playing it")
     run.add_argument("--rate", type=_words_per_minute, default=160, metavar="WPM",
                      help="speaking rate in words a minute (default 160)")
-    run.add_argument("--voice", default="en-us", help="voice id or name (see 'voice-assistant voices')")
+    run.add_argument("--voice", default="en-us", help="voice id or name, or 'piper' for the natural voice (see 'voice-assistant voices')")
     _data_options(run)
     run.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (default: per-user data folder)")
     run.add_argument("--plain", action="store_true",
@@ -184,6 +184,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     on_screen = (not args.plain and script is None and sys.stdout.isatty()
                  and (mode != "text" or sys.stdin.isatty()))
     speaker = build_speaker(mode, voice, args.speak_to, echo=open(os.devnull, "w") if on_screen else None)
+    if mode != "text" or args.speak_to is not None:
+        from voice_assistant.speech.voice import describe_voice
+
+        print(f"{PROG}: {describe_voice(voice)}", file=sys.stderr)
     sinks: list = []
     interrupted = False
     lock = None

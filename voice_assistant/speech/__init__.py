@@ -15,7 +15,7 @@ import numpy as np
 from voice_assistant.audio.wav import to_int16, write_wav
 from voice_assistant.errors import UserFacingError
 from voice_assistant.events import ALERT
-from voice_assistant.speech.voice import SYNTH_RATE, Audio, Pyttsx3Voice, Voice, VoiceSettings, chime
+from voice_assistant.speech.voice import SYNTH_RATE, Audio, Voice, VoiceSettings, chime, open_voice
 
 WAV_NAME = re.compile(r"^\d{5}-[a-z]+\.wav$")
 RENDER_TRIES = 2
@@ -199,7 +199,7 @@ def build_speaker(mode: str, settings: VoiceSettings, speak_to: Path | None = No
     """
     if speak_to is None and mode == "text":
         return TextSpeaker(echo)
-    voice = Pyttsx3Voice(settings)
+    voice = open_voice(settings)
     try:
         if speak_to is not None:
             output: AudioOutput | None = WavFolder(speak_to)

