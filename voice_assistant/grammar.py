@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -53,6 +54,14 @@ class ContextPhrases:
     @property
     def vocabulary(self) -> set[str]:
         return {word for text in self.meanings for word in text.split()}
+
+    @cached_property
+    def closed(self) -> frozenset[str]:
+        """Sentences no other sentence of the context goes on from ("stop", but not "no":
+        "no I haven't" goes on from it), so nothing more is to be waited for after them."""
+        ordered = sorted(self.meanings)
+        return frozenset(text for text, after in zip(ordered, [*ordered[1:], ""])
+                         if not after.startswith(text + " "))
 
 
 @dataclass(frozen=True)

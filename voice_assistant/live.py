@@ -14,6 +14,7 @@ from voice_assistant.audio.wav import SAMPLE_RATE, WavReader
 from voice_assistant.clock import AudioClock
 from voice_assistant.errors import UserFacingError
 from voice_assistant.events import Heard
+from voice_assistant.grammar import ContextPhrases
 
 
 ECHO_TAIL_SECONDS = 0.2
@@ -33,6 +34,8 @@ class Listener:
         self.recognizer = recognizer
         self.endpointer = Endpointer()
         self.recognizer.set_context(assistant.context)
+        self._listening_in = assistant.context
+        self._phrases: dict[str, ContextPhrases] = {}
 
     def feed(self, frame: np.ndarray) -> None:
         frame_start = self.assistant.clock.now() - len(frame) / SAMPLE_RATE
@@ -40,7 +43,10 @@ class Listener:
             if self.endpointer.in_speech:
                 self._handle(self.endpointer.cut())
         else:
-            self._handle(self.endpointer.feed(frame))
+            segment = self.endpointer.feed(frame)
+            self._handle(segment)
+            if segment.kind == "speech" and self._heard_a_whole_sentence():
+                self._handle(self.endpointer.cut())
         deadline = self.assistant.dialog.next_deadline()
         if deadline is not None and deadline <= self.assistant.clock.now():
             self.assistant.tick()
@@ -50,9 +56,24 @@ class Listener:
         if self.endpointer.in_speech:
             self._handle(self.endpointer.cut())
 
+    def _heard_a_whole_sentence(self) -> bool:
+        """Quiet long enough after a sentence of the context that is already whole."""
+        quiet = self.endpointer.silent_seconds
+        settings = self.endpointer.settings
+        if quiet < min(settings.closed_silence_seconds, settings.complete_silence_seconds):
+            return False
+        context = self._listening_in
+        if context not in self._phrases:
+            self._phrases[context] = self.assistant.grammar.phrases(context)
+        phrases, words = self._phrases[context], self.recognizer.partial()
+        if words in phrases.closed:
+            return quiet >= settings.closed_silence_seconds
+        return words in phrases.meanings and quiet >= settings.complete_silence_seconds
+
     def _handle(self, segment: Segment) -> None:
         if segment.kind == "start":
-            self.recognizer.set_context(self.assistant.context)  # only between utterances
+            self._listening_in = self.assistant.context
+            self.recognizer.set_context(self._listening_in)  # only between utterances
             self.recognizer.begin()
         if segment.kind in ("start", "speech", "end") and len(segment.audio):
             self.recognizer.accept(segment.audio)

@@ -33,5 +33,8 @@ class Recognizer(Protocol):
     def accept(self, audio: np.ndarray) -> None:
         """Feed int16 16 kHz mono samples of the current utterance."""
 
+    def partial(self) -> str:
+        """The words heard so far in this utterance (a first guess; may be empty)."""
+
     def end(self) -> Transcript:
         """Finish the utterance and return what was heard."""

@@ -190,6 +190,10 @@ class PocketsphinxRecognizer:
             self._free.process_raw(data, False, False)
             self._phones.process_raw(data, False, False)
 
+    def partial(self) -> str:
+        hyp = self._free.hyp()
+        return hyp.hypstr.strip() if hyp is not None else ""
+
     def end(self) -> Transcript:
         self._stream(self._floor.flush())
         whole = b"".join(self._audio)

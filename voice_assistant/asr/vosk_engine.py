@@ -71,6 +71,9 @@ class VoskRecognizer:
     def accept(self, audio: np.ndarray) -> None:
         self._active.AcceptWaveform(np.ascontiguousarray(audio, dtype=np.int16).tobytes())
 
+    def partial(self) -> str:
+        return " ".join(str(json.loads(self._active.PartialResult()).get("partial", "")).split())
+
     def end(self) -> Transcript:
         result = json.loads(self._active.FinalResult())
         text = " ".join(str(result.get("text", "")).split())

@@ -1,7 +1,8 @@
 """Endpointing: split a stream of 16 kHz audio into utterances by energy.
 
 The noise floor adapts to the room, so a fan or traffic does not count as speech.
-An utterance ends after about half a second of trailing silence, or at a length cap.
+An utterance ends after about half a second of trailing silence, or at a length cap; the
+listener ends it sooner (``cut``) when what was heard is already a whole sentence.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ class EndpointSettings:
     """When speech starts and stops."""
 
     trailing_silence_seconds: float = 0.5
-    """Silence after speech that ends an utterance."""
+    """Silence after speech that ends an utterance while it could still go on ("set a timer for")."""
+    complete_silence_seconds: float = 0.3
+    """Silence that ends it once what was heard is a whole sentence that others go on from ("no")."""
+    closed_silence_seconds: float = 0.2
+    """Silence that ends it once what was heard is a whole sentence nothing goes on from ("stop")."""
     max_utterance_seconds: float = 8.0
     """Longest utterance; longer speech is cut here."""
     min_speech_seconds: float = 0.15
@@ -54,6 +59,11 @@ class Endpointer:
         self._speech_frames = 0
         self._utterance_frames = 0
         self._frame_seconds = FRAME_SAMPLES / 16_000
+
+    @property
+    def silent_seconds(self) -> float:
+        """How long the utterance in progress has been quiet."""
+        return self._silent_frames * self._frame_seconds
 
     def reset(self) -> None:
         self.in_speech = False

@@ -1,0 +1,127 @@
+"""The listener between microphone and dialog, with a fake recognizer at the edge: when an
+utterance ends, deafness while the assistant talks, and the context each utterance is heard in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voice_assistant.app import Assistant
+from voice_assistant.asr.base import Transcript
+from voice_assistant.audio.endpoint import FRAME_SAMPLES, EndpointSettings
+from voice_assistant.audio.wav import SAMPLE_RATE
+from voice_assistant.clock import AudioClock
+from voice_assistant.content import load_content
+from voice_assistant.dialog import Dialog
+from voice_assistant.live import Listener
+from voice_assistant.speech import Spoken
+
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+
+
+class FakeRecognizer:
+    """Hears whatever it is told to; remembers the context of each utterance."""
+
+    engine = "fake"
+
+    def __init__(self, words: str) -> None:
+        self.words = words
+        self.context = ""
+        self.utterances: list[str] = []
+        self.samples = 0
+
+    def set_context(self, context: str) -> None:
+        self.context = context
+
+    def forget(self) -> None:
+        """Nothing to forget."""
+
+    def begin(self) -> None:
+        self.utterances.append(self.context)
+        self.samples = 0
+
+    def accept(self, audio: np.ndarray) -> None:
+        self.samples += len(audio)
+
+    def partial(self) -> str:
+        return self.words if self.samples else ""
+
+    def end(self) -> Transcript:
+        return Transcript(self.words, 0.95)
+
+
+class TimedSpeaker:
+    """Every sentence takes two seconds."""
+
+    def say(self, text: str, kind: str) -> Spoken:
+        return Spoken(2.0)
+
+    def close(self, drain: bool = True) -> None:
+        """Nothing to close."""
+
+
+def session(grammar, setup: list[str] = ()) -> Assistant:
+    clock = AudioClock(SAMPLE_RATE)
+    assistant = Assistant(Dialog(load_content()), grammar, TimedSpeaker(), clock)
+    assistant.start()
+    for text in setup:
+        assistant.hear_text(text)
+    clock.add_samples(int((assistant.speaking_until + 1.0) * SAMPLE_RATE))
+    return assistant
+
+
+def speak_then_quiet(listener: Listener, clock: AudioClock, speech_seconds: float, quiet_seconds: float) -> float | None:
+    """Feed a loud burst then quiet; the seconds of quiet after which the utterance was heard."""
+    records = listener.assistant.sinks[0].records
+    heard_before = sum(r["type"] == "heard" for r in records)
+    rng = np.random.default_rng(0)
+    loud = (rng.normal(scale=3000, size=FRAME_SAMPLES)).astype(np.int16)
+    quiet = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+    for _ in range(int(speech_seconds / FRAME_SECONDS)):
+        clock.add_samples(FRAME_SAMPLES)
+        listener.feed(loud)
+    for index in range(int(quiet_seconds / FRAME_SECONDS)):
+        clock.add_samples(FRAME_SAMPLES)
+        listener.feed(quiet)
+        if sum(r["type"] == "heard" for r in records) > heard_before:
+            return (index + 1) * FRAME_SECONDS
+    return None
+
+
+class Records:
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def write(self, record: dict) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def listen(grammar):
+    def make(words: str, setup: list[str] = ()) -> tuple[Listener, AudioClock]:
+        assistant = session(grammar, setup)
+        assistant.sinks.append(Records())
+        return Listener(assistant, FakeRecognizer(words)), assistant.clock
+
+    return make
+
+
+@pytest.mark.parametrize("words, setup, waited", [
+    ("next step", ["my back is spasming", *["no"] * 6], EndpointSettings().closed_silence_seconds),
+    ("no", ["my back is spasming"], EndpointSettings().complete_silence_seconds),  # "no I haven't" goes on
+    ("set a timer for", ["my back is spasming"], EndpointSettings().trailing_silence_seconds),
+])
+def test_an_utterance_ends_as_soon_as_it_is_a_whole_sentence(listen, words, setup, waited):
+    listener, clock = listen(words, setup)
+    quiet = speak_then_quiet(listener, clock, speech_seconds=0.6, quiet_seconds=1.0)
+    assert quiet == pytest.approx(waited, abs=FRAME_SECONDS + 1e-9)
+
+
+def test_nothing_is_heard_while_the_assistant_talks_and_the_context_is_the_one_asked_in(listen, grammar):
+    listener, clock = listen("no")
+    listener.assistant.hear_text("my back is spasming")  # it talks for several sentences now
+    recognizer = listener.recognizer
+    assert speak_then_quiet(listener, clock, 1.0, 1.0) is None and recognizer.utterances == []
+    clock.add_samples(int((listener.assistant.speaking_until - clock.now() + 0.5) * SAMPLE_RATE))
+    assert speak_then_quiet(listener, clock, 0.6, 1.0) is not None
+    assert recognizer.utterances == ["yes_no"]
