@@ -143,3 +143,29 @@ def test_a_long_recording_streams_in_blocks_without_growing_memory(tmp_path):
     tracemalloc.stop()
     assert abs(total - seconds * 16_000) <= 16
     assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for a {path.stat().st_size / 1e6:.0f} MB file"
+
+
+ALSA_PROBE = """
+import ctypes, ctypes.util, sys
+from voice_assistant.audio.devices import AlsaMessages, quiet_alsa
+if sys.argv[1] == "quiet":
+    assert quiet_alsa()
+asound = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+pcm = ctypes.c_void_p()
+assert asound.snd_pcm_open(ctypes.byref(pcm), b"no_such_device_here", 0, 0) < 0
+print(AlsaMessages.count)
+"""
+
+
+@pytest.mark.parametrize("mode", ["quiet", "loud"])
+def test_alsa_messages_go_to_the_log_not_the_terminal(mode):
+    import ctypes.util
+    import sys
+
+    if not ctypes.util.find_library("asound"):
+        pytest.skip("no ALSA library on this machine")
+    result = subprocess.run([sys.executable, "-c", ALSA_PROBE, mode], capture_output=True, text=True, check=True)
+    if mode == "quiet":
+        assert "ALSA lib" not in result.stderr and int(result.stdout) >= 1
+    else:  # the same failure without the handler reaches the terminal: the test above can fail
+        assert "ALSA lib" in result.stderr

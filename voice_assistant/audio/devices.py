@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
 from typing import Any
 
 from voice_assistant.errors import UserFacingError
 
+log = logging.getLogger("voice_assistant.audio")
+_ALSA_MESSAGE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+_alsa_handler: Any = None
+
+
+class AlsaMessages:
+    """How many messages ALSA sent to the log instead of the terminal."""
+
+    count = 0
+
+
+def quiet_alsa() -> bool:
+    """Send ALSA's own messages ("underrun occurred", device probing) to the debug log.
+
+    ALSA prints them straight to the terminal, tens to thousands a session, where the person
+    reads the assistant. A device that really fails still raises, and that is one line.
+    Returns whether ALSA was found.
+    """
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return True
+    try:
+        asound = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+    except OSError:
+        return False
+
+    def to_log(file: bytes | None, line: int, function: bytes | None, error: int, text: bytes | None) -> None:
+        AlsaMessages.count += 1
+        log.debug("ALSA %s:%d (%s) %s", (file or b"").decode(errors="replace"), line,
+                  (function or b"").decode(errors="replace"), (text or b"").decode(errors="replace"))
+
+    _alsa_handler = _ALSA_MESSAGE(to_log)  # kept referenced: ALSA calls it for the life of the process
+    asound.snd_lib_error_set_handler(_alsa_handler)
+    return True
+
 
 def sounddevice_module() -> Any:
     """The sounddevice module, or a one-line error naming the missing system library."""
+    quiet_alsa()  # before PortAudio starts probing devices
     try:
         import sounddevice
     except OSError:
