@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,22 @@ def dictionary_words(path: Path) -> frozenset[str]:
             if line.strip() and not line.startswith(";"):
                 words.add(line.split()[0].split("(")[0])
     return frozenset(words)
+
+
+def grammar_lexicon(grammar: Grammar, dictionary: Path) -> str:
+    """Dictionary lines for the grammar's words: the dictionary's (with alternates), then the
+    grammar's own pronunciations for words the dictionary lacks."""
+    vocabulary = grammar.vocabulary()
+    lines, found = [], set()
+    with open(dictionary, encoding="utf-8", errors="replace") as file:
+        for line in file:
+            word = line.split(maxsplit=1)[0].split("(")[0] if line.strip() else ""
+            if word in vocabulary:
+                lines.append(line.rstrip("\n"))
+                found.add(word)
+    lines += [f"{word} {phones}" for word, phones in sorted(grammar.pronunciations.items())
+              if word in vocabulary and word not in found]
+    return "\n".join(lines) + "\n"
 
 
 def missing_words(grammar: Grammar) -> list[str]:
@@ -128,21 +145,23 @@ class PocketsphinxRecognizer:
 
         self.grammar = grammar
         base = model_dir()
-        common = {"hmm": str(base / "en-us"), "dict": str(base / "cmudict-en-us.dict"),
-                  "logfn": os.devnull, "bestpath": False}
+        common = {"hmm": str(base / "en-us"), "logfn": os.devnull, "bestpath": False}
+        full_dictionary = str(base / "cmudict-en-us.dict")
         try:
-            self._decoder = Decoder(Config(lm=None, **common))
+            with tempfile.TemporaryDirectory(prefix="voice-assistant-lexicon-") as folder:
+                # The grammar search and the phone loop need only the grammar's own words: a
+                # lexicon of those instead of all 134,000 saves ~20 MB a decoder.
+                lexicon = Path(folder) / "grammar.dict"
+                lexicon.write_text(grammar_lexicon(grammar, base / "cmudict-en-us.dict"), encoding="utf-8")
+                self._decoder = Decoder(Config(lm=None, dict=str(lexicon), **common))
+                self._phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"),
+                                              dict=str(lexicon), **common))
             # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after
             # the end of speech, and the words only need to be good enough to compare.
-            self._free = Decoder(Config(lm=str(base / "en-us.lm.bin"), fwdflat=False, **common))
-            self._phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"), **common))
+            self._free = Decoder(Config(lm=str(base / "en-us.lm.bin"), fwdflat=False, dict=full_dictionary, **common))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
-        known = dictionary_words(base / "cmudict-en-us.dict")
-        for word, phones in grammar.pronunciations.items():
-            if word not in known:
-                self._decoder.add_word(word, phones, True)
         for streaming in (self._free, self._phones):
             streaming.set_cmn(TYPICAL_CMN)
         self._searches: set[str] = set()
