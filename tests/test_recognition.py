@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR
+from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from voice_assistant.audio.wav import read_wav
@@ -45,10 +45,10 @@ def test_short_answers_survive_a_quiet_hiss(pocketsphinx, grammar, text, intent)
 
 
 # Floors sit a little below what this fixed set measured on fresh renders (clean 31/31, noisy
-# 31/31, reverberant 27/31, robotic 15/31). Robotic speech fell from 22/31 when the grammar grew
-# sixfold to follow people off the script, and when a "no" to a red-flag question began to need
-# more evidence; benchmarks/recognition.py reports every voice and room, held-out ones apart.
-@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.9), ("reverb", 0.8), ("robotic", 0.4)])
+# 31/31, reverberant 29/31, robotic 27/31) once every utterance got a noise floor under it;
+# robotic speech was 12-15/31 before. benchmarks/recognition.py reports every voice and room,
+# held-out ones apart.
+@pytest.mark.parametrize("condition, floor", [("clean", 0.9), ("noisy", 0.9), ("reverb", 0.85), ("robotic", 0.75)])
 def test_pocketsphinx_intent_accuracy(pocketsphinx, grammar, condition, floor):
     assert accuracy(pocketsphinx, grammar, condition) >= floor
 
@@ -57,7 +57,16 @@ def test_pocketsphinx_intent_accuracy(pocketsphinx, grammar, condition, floor):
 def test_pocketsphinx_rejects_out_of_grammar_speech(pocketsphinx, grammar, condition):
     accepted = [text for context, text in OUT_OF_GRAMMAR
                 if recognise(pocketsphinx, grammar, context, read_wav(speech(text, condition)))["intent"]]
-    assert len(accepted) <= 3, accepted  # measured: at most 2 of these 10 in any condition
+    assert len(accepted) <= 2, accepted  # measured: at most 1 of these 10 in any condition
+
+
+def test_bare_single_words_are_heard_in_every_context_where_they_are_valid(pocketsphinx, grammar):
+    """A bare "stop" from a clean, close voice was heard as "got it" every time."""
+    results = {(context, text): recognise(pocketsphinx, grammar, context, read_wav(speech(text)))["intent"]
+               for context, text, _ in SINGLE_WORDS}
+    assert all(results[(context, "stop")] == "stop" for context, text, _ in SINGLE_WORDS if text == "stop"), results
+    right = sum(results[(context, text)] == intent for context, text, intent in SINGLE_WORDS)
+    assert right >= 0.9 * len(SINGLE_WORDS), results  # measured: all 39
 
 
 def test_pocketsphinx_knows_added_words_and_switches_grammar(pocketsphinx, grammar):
