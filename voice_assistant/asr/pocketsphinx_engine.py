@@ -77,9 +77,9 @@ RESCUE_AGREEMENT = 0.75
 # ACCEPT_CAUTIOUS_CONFIDENCE; a doubtful one is rejected, so the question is asked again
 # instead of a red flag being missed. Fitted by benchmarks/calibrate.py on the tuning voices
 # and rooms only (tests/speechgen.py marks them); the README reports the held-out figures.
-CONFIDENCE_WEIGHTS = (0.0849, 0.2278, 1.5002, 0.9618, 0.4046)
-CONFIDENCE_BIAS = 5.4874
-ACCEPT_CAUTIOUS_CONFIDENCE = 0.9
+CONFIDENCE_WEIGHTS = (0.0382, 0.4211, 1.3262, 0.6387, -1.5331)
+CONFIDENCE_BIAS = 20.3402
+ACCEPT_CAUTIOUS_CONFIDENCE = 0.95
 _LOG_BASE = math.log(1.0001)
 
 # Where the streaming decoders' running normalisation starts: the value it settles at after
