@@ -121,6 +121,13 @@ def test_the_view_draws_timers_from_the_session_clock():
     console.print(screen.render())
     text = console.export_text()
     assert "14:00" in text and "Talking" in text and "Ice timer set" in text
+    screen.write({"type": "say", "text": "Keep a cloth between the pack and your skin.", "kind": "speech",
+                  "start": 102.0, "seconds": 3.0})
+    console.print(screen.render())
+    assert "Keep a cloth" not in console.export_text(), "a queued sentence shows when it is heard"
+    now[0] = 102.5
+    console.print(screen.render())
+    assert "Keep a cloth" in console.export_text()
     now[0] = 941.0
     console.print(screen.render())
     text = console.export_text()

@@ -26,6 +26,8 @@ from voice_assistant.timers import TimerState
 REFRESH_PER_SECOND = 4
 TURN_LINES = 3
 """The most sentences of the current turn shown (a question can take two)."""
+QUEUED_LINES = 20
+"""Sentences of the turn kept until their time to be heard comes."""
 
 # Digits three rows high, drawn with block characters, so a timer reads from across a room.
 _BIG = {
@@ -57,7 +59,8 @@ class Screen:
         self._now = now
         self._typing = typing
         self._lock = threading.Lock()
-        self._said: list[str] = []
+        self._said: list[tuple[float, str]] = []
+        """The turn's sentences with the session time each starts to be heard."""
         self._speaking_until = 0.0
         self._heard: tuple[str, bool] | None = None
         self._timers: tuple[TimerState, ...] = ()
@@ -78,7 +81,8 @@ class Screen:
         kind = record.get("type")
         with self._lock:
             if kind == "say" and record.get("kind") != COUNT:
-                self._said = [*self._said, str(record.get("text", ""))][-TURN_LINES:]
+                start = float(record.get("start", record.get("t", 0.0)))
+                self._said = [*self._said, (start, str(record.get("text", "")))][-QUEUED_LINES:]
             if kind == "say":
                 self._speaking_until = float(record.get("start", 0.0)) + float(record.get("seconds", 0.0))
             elif kind == "heard":
@@ -103,7 +107,8 @@ class Screen:
         words = self.words
         now = self._now()
         with self._lock:
-            said, heard, timers, line = "\n".join(self._said), self._heard, self._timers, self._line
+            heard_now = [text for start, text in self._said if start <= now]  # as it is heard, not queued
+            said, heard, timers, line = "\n".join(heard_now[-TURN_LINES:]), self._heard, self._timers, self._line
             talking = now < self._speaking_until
         status = Text(f"● {words.talking}" if talking else f"● {words.listening}",
                       style="bold yellow" if talking else "bold green")
