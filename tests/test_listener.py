@@ -117,7 +117,7 @@ def test_an_utterance_ends_as_soon_as_it_is_a_whole_sentence(listen, words, setu
     assert quiet == pytest.approx(waited, abs=FRAME_SECONDS + 1e-9)
 
 
-def test_nothing_is_heard_while_the_assistant_talks_and_the_context_is_the_one_asked_in(listen, grammar):
+def test_nothing_is_heard_while_the_assistant_talks_and_the_context_is_the_one_asked_in(listen):
     listener, clock = listen("no")
     listener.assistant.hear_text("my back is spasming")  # it talks for several sentences now
     recognizer = listener.recognizer

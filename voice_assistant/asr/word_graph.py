@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,9 @@ def meaning_uniform_priors(meanings: Mapping[str, str]) -> dict[str, float]:
     return {text: 1.0 / (len(counts) * counts[meaning]) for text, meaning in meanings.items()}
 
 
-def minimal_word_graph(priors: Mapping[str, float] | Iterable[str]) -> WordGraph:
-    """A word trie of the sentences with each arc's conditional probability, then states with
-    identical weighted futures merged. Plain sentences are taken as equally likely."""
-    if not isinstance(priors, Mapping):
-        sentences = list(priors)
-        priors = {text: 1.0 / len(sentences) for text in sentences}
+def minimal_word_graph(priors: Mapping[str, float]) -> WordGraph:
+    """A word trie of the sentences (with their priors) and each arc's conditional probability,
+    then states with identical weighted futures merged."""
     children: list[dict[str, int]] = [{}]
     ends: list[float] = [0.0]
     mass: list[float] = [0.0]
