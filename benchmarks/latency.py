@@ -60,6 +60,7 @@ class StopwatchSpeaker:
     def __init__(self, inner: VoiceSpeaker) -> None:
         self.inner = inner
         self.first_ready: float | None = None
+        self.delay = inner.delay
 
     def say(self, text: str, kind: str) -> Spoken:
         spoken = self.inner.say(text, kind)

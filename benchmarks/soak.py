@@ -35,6 +35,8 @@ ROUND = ["my back is spasming", "no", "nope", "not really", "no", "no", "no", "s
 class Quiet:
     """A speaker that says nothing and takes no time."""
 
+    delay = 0.0
+
     def say(self, text: str, kind: str) -> Spoken:
         return Spoken(0.0)
 

