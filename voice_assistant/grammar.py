@@ -106,6 +106,7 @@ class Grammar:
         self._all = Intents.from_dict(document)
         self._by_context = {name: self._subset(intents) for name, intents in contexts.items()}
         self._sentence_cache: dict[str, list[tuple[str, str]]] = {}
+        self._intent_cache: dict[str, tuple[int, list[str]]] = {}
         self.language = str(document.get("language", LANGUAGE))
 
     def _subset(self, names: Iterable[str]) -> Intents:
@@ -150,26 +151,42 @@ class Grammar:
     def sentences(self, context: str) -> list[tuple[str, str]]:
         """Every (intent, sentence) a context allows, normalised, spoken numbers as words."""
         if context not in self._sentence_cache:
-            intents = self._require(context)
             found: dict[tuple[str, str], None] = {}
             made = 0
-            for name, intent in intents.intents.items():
-                for data in intent.data:
-                    rules = {**intents.expansion_rules, **data.expansion_rules}
-                    for sentence in data.sentences:
-                        for text in sample_expression(
-                            sentence.expression, intents.slot_lists, rules, language=self.language
-                        ):
-                            made += 1
-                            if made > MAX_SENTENCES_PER_CONTEXT:
-                                raise DataFileError(
-                                    f"{self.directory / 'intents.yaml'}: context {context}: more than "
-                                    f"{MAX_SENTENCES_PER_CONTEXT} sentences; are alternatives nested too deep?")
-                            if any(ch.isdigit() for ch in text):
-                                continue
-                            found[(name, normalize(text))] = None
+            for name in self._require(context).intents:
+                count, texts = self._intent_sentences(name, context)
+                made += count
+                if made > MAX_SENTENCES_PER_CONTEXT:
+                    raise self._too_many(context)
+                found.update(((name, text), None) for text in texts)
             self._sentence_cache[context] = list(found)
         return self._sentence_cache[context]
+
+    def _intent_sentences(self, name: str, context: str) -> tuple[int, list[str]]:
+        """How many sentences an intent makes, and those without digits, normalised.
+
+        Contexts share most intents (help, stop, the timers), so each is expanded once;
+        ``context`` only names where a runaway expansion was found.
+        """
+        if name not in self._intent_cache:
+            intents = self._all
+            made, texts = 0, []
+            for data in intents.intents[name].data:
+                rules = {**intents.expansion_rules, **data.expansion_rules}
+                for sentence in data.sentences:
+                    for text in sample_expression(sentence.expression, intents.slot_lists, rules,
+                                                  language=self.language):
+                        made += 1
+                        if made > MAX_SENTENCES_PER_CONTEXT:
+                            raise self._too_many(context)
+                        if not any(map(str.isdigit, text)):
+                            texts.append(normalize(text))
+            self._intent_cache[name] = (made, texts)
+        return self._intent_cache[name]
+
+    def _too_many(self, context: str) -> DataFileError:
+        return DataFileError(f"{self.directory / 'intents.yaml'}: context {context}: more than "
+                             f"{MAX_SENTENCES_PER_CONTEXT} sentences; are alternatives nested too deep?")
 
     def vocabulary(self, context: str | None = None) -> set[str]:
         """Every word that can be said in a context (or in any context)."""
