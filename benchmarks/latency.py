@@ -38,7 +38,7 @@ from voice_assistant.clock import AudioClock  # noqa: E402
 from voice_assistant.content import load_content  # noqa: E402
 from voice_assistant.dialog import Dialog  # noqa: E402
 from voice_assistant.grammar import Grammar, load_grammar  # noqa: E402
-from voice_assistant.live import Listener  # noqa: E402
+from voice_assistant.listener import Listener  # noqa: E402
 from voice_assistant.speech import Spoken, VoiceSpeaker  # noqa: E402
 from voice_assistant.speech.voice import Pyttsx3Voice, VoiceSettings  # noqa: E402
 
@@ -67,6 +67,9 @@ class StopwatchSpeaker:
         if self.first_ready is None:
             self.first_ready = time.perf_counter()
         return spoken
+
+    def unplayed_seconds(self) -> float:
+        return self.inner.unplayed_seconds()
 
     def close(self) -> None:
         self.inner.close()

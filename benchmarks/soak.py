@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voice_assistant.app import Assistant, advance  # noqa: E402
+from voice_assistant.app import Assistant  # noqa: E402
+from voice_assistant.runners import advance  # noqa: E402
 from voice_assistant.clock import VirtualClock  # noqa: E402
 from voice_assistant.content import load_content  # noqa: E402
 from voice_assistant.dialog import Dialog  # noqa: E402
@@ -39,6 +40,9 @@ class Quiet:
 
     def say(self, text: str, kind: str) -> Spoken:
         return Spoken(0.0)
+
+    def unplayed_seconds(self) -> float:
+        return 0.0
 
     def close(self, drain: bool = True) -> None:
         pass

@@ -10,11 +10,11 @@ from voice_assistant.app import Assistant
 from voice_assistant.asr.base import Transcript
 from voice_assistant.audio.endpoint import FRAME_SAMPLES, EndpointSettings
 from voice_assistant.audio.wav import SAMPLE_RATE
-from voice_assistant.clock import AudioClock
+from voice_assistant.clock import AudioClock, WallClock
 from voice_assistant.content import load_content
 from voice_assistant.dialog import Dialog
-from voice_assistant import live
-from voice_assistant.live import ECHO_TAIL_SECONDS, Listener
+from voice_assistant import runners
+from voice_assistant.listener import ECHO_TAIL_SECONDS, Listener
 from voice_assistant.speech import Spoken
 
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
@@ -57,6 +57,9 @@ class TimedSpeaker:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
 
+    def unplayed_seconds(self) -> float:
+        return 0.0
+
     def say(self, text: str, kind: str) -> Spoken:
         return Spoken(2.0)
 
@@ -76,7 +79,7 @@ def session(grammar, setup: list[str] = ()) -> Assistant:
 
 def speak_then_quiet(listener: Listener, clock: AudioClock, speech_seconds: float, quiet_seconds: float) -> float | None:
     """Feed a loud burst then quiet; the seconds of quiet after which the utterance was heard."""
-    records = listener.assistant.sinks[0].records
+    records = listener.host.sinks[0].records
     heard_before = sum(r["type"] == "heard" for r in records)
     rng = np.random.default_rng(0)
     loud = (rng.normal(scale=3000, size=FRAME_SAMPLES)).astype(np.int16)
@@ -123,41 +126,59 @@ def test_an_utterance_ends_as_soon_as_it_is_a_whole_sentence(listen, words, setu
 
 def test_nothing_is_heard_while_the_assistant_talks_and_the_context_is_the_one_asked_in(listen):
     listener, clock = listen("no")
-    listener.assistant.hear_text("my back is spasming")  # it talks for several sentences now
+    listener.host.hear_text("my back is spasming")  # it talks for several sentences now
     recognizer = listener.recognizer
     assert speak_then_quiet(listener, clock, 1.0, 1.0) is None and recognizer.utterances == []
-    clock.add_samples(int((listener.assistant.speaking_until - clock.now() + 0.5) * SAMPLE_RATE))
+    clock.add_samples(int((listener.host.speaking_until - clock.now() + 0.5) * SAMPLE_RATE))
     assert speak_then_quiet(listener, clock, 0.6, 1.0) is not None
     assert recognizer.utterances == ["yes_no"]
 
 
-class FakeMicrophone:
-    """The microphone at the edge: frames that move the session clock on, and its latency."""
+class SteppedClock(WallClock):
+    """The wall clock at the edge: it moves only when the fake microphone moves it."""
 
-    def __init__(self, clock: AudioClock, latency: float, sound: list[tuple[float, float]], seconds: float) -> None:
-        self.clock, self.latency, self.sound, self.seconds = clock, latency, sound, seconds
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    def at(self, monotonic: float) -> float:
+        return monotonic
+
+
+class FakeMicrophone:
+    """The microphone at the edge: its latency, and frames that arrive every 30 ms. Each is
+    handed on ``backlog`` seconds after it arrived, as when a decode holds the loop up."""
+
+    def __init__(self, clock: SteppedClock, latency: float, sound: list[tuple[float, float]], seconds: float,
+                 backlog: float) -> None:
+        self.clock, self.latency, self.sound, self.seconds, self.backlog = clock, latency, sound, seconds, backlog
 
     def frames(self):
         rng = np.random.default_rng(1)
-        while self.clock.now() < self.seconds:
-            self.clock.add_samples(FRAME_SAMPLES)
-            now = self.clock.now()
-            loud = any(start <= now < end for start, end in self.sound)
-            yield (rng.normal(scale=3000 if loud else 0, size=FRAME_SAMPLES)).astype(np.int16)
+        arrived = 0.0
+        while arrived < self.seconds:
+            arrived += FRAME_SECONDS
+            self.clock.t = arrived + self.backlog
+            loud = any(start <= arrived < end for start, end in self.sound)
+            yield arrived, (rng.normal(scale=3000 if loud else 0, size=FRAME_SAMPLES)).astype(np.int16)
 
 
-def test_live_the_assistant_stays_deaf_to_its_own_voice_for_the_latencies_of_the_sound_card(grammar, monkeypatch):
+@pytest.mark.parametrize("backlog", [0.0, 0.3])
+def test_live_the_assistant_stays_deaf_to_its_own_voice_for_the_latencies_of_the_sound_card(grammar, monkeypatch,
+                                                                                          backlog):
     speaker_delay, microphone_latency = 0.15, 0.1
-    clock, content = AudioClock(SAMPLE_RATE), load_content()
+    clock, content = SteppedClock(), load_content()
     records = Records()
     assistant = Assistant(Dialog(content), grammar, TimedSpeaker(speaker_delay), clock, [records])
     welcome_ends = len(content.session["live_welcome"]) * 2.0  # 2 s a sentence
     # Its own last words come back through the sound card after the plain echo tail; the user then answers.
     echo = (welcome_ends + ECHO_TAIL_SECONDS + 0.02, welcome_ends + ECHO_TAIL_SECONDS + 0.22)
     answer = (welcome_ends + 1.5, welcome_ends + 2.1)
-    microphone = FakeMicrophone(clock, microphone_latency, [echo, answer], seconds=welcome_ends + 4.0)
-    monkeypatch.setattr(live, "Microphone", lambda device: microphone)
+    microphone = FakeMicrophone(clock, microphone_latency, [echo, answer], welcome_ends + 4.0, backlog)
+    monkeypatch.setattr(runners, "Microphone", lambda device: microphone)
     recognizer = FakeRecognizer("my back is spasming")
-    live.run_audio(assistant, recognizer, None, None)
+    runners.run_audio(assistant, recognizer, None, None)
     heard = [r["t"] for r in records.records if r["type"] == "heard"]
     assert len(heard) == 1 and heard[0] > answer[1], "the echo is not heard, the answer is"

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_assistant.app import COUNT_LATE_SECONDS, Assistant, advance
+from voice_assistant.app import COUNT_LATE_SECONDS, Assistant
+from voice_assistant.runners import advance
 from voice_assistant.audio.devices import live_audio_problem
 from voice_assistant.clock import VirtualClock
 from voice_assistant.cli import main
@@ -50,6 +51,9 @@ class SlowSpeaker:
     def say(self, text: str, kind: str) -> Spoken:
         self.said.append((text, kind))
         return Spoken(self.seconds)
+
+    def unplayed_seconds(self) -> float:
+        return 0.0
 
     def close(self) -> None:
         pass
@@ -278,7 +282,7 @@ def test_the_loudspeaker_plays_sentences_in_order_and_stops_on_request(monkeypat
     assert speaker.delay == 0.04, "the stream's latency is how late each sentence starts"
     speaker.put(Audio(np.full(300, 5, dtype=np.int16), 1000), "speech")
     speaker.put(Audio(np.full(200, 7, dtype=np.int16), 1000), "speech")
-    assert speaker.queued_seconds() == pytest.approx(0.5)
+    assert speaker.unplayed_seconds() == pytest.approx(0.5)
     played = np.concatenate([streams[0].pull(256), streams[0].pull(256)])
     assert list(played[:300]) == [5] * 300 and list(played[300:500]) == [7] * 200
     assert not played[500:].any(), "silence once the queue is empty"
@@ -289,7 +293,7 @@ def test_the_loudspeaker_plays_sentences_in_order_and_stops_on_request(monkeypat
     assert list(streams[0].pull(300)) == list(range(1, 301)), "the speech resumes where it was, whole"
     assert speaker.underflows == 200
     speaker.put(Audio(np.full(2000, 9, dtype=np.int16), 2000), "alert")  # resampled to the stream's rate
-    assert speaker.queued_seconds() == pytest.approx(1.0, abs=0.01)
+    assert speaker.unplayed_seconds() == pytest.approx(1.0, abs=0.01)
     began = time.monotonic()
     speaker.close(drain=False)
     assert time.monotonic() - began < 0.5 and streams[0].closed
@@ -320,3 +324,37 @@ def test_a_run_with_the_piper_voice_says_so_and_writes_its_speech(tmp_path, caps
     assert len(files) >= 5
     with wave.open(str(files[0])) as first:
         assert first.getframerate() == 22050 and first.getnframes() > 22050 // 2
+
+
+class SecondPerSentence:
+    """A voice at the edge: every sentence is one second of sound at 1 kHz."""
+
+    def render(self, text: str):
+        from voice_assistant.speech.voice import Audio
+
+        return Audio(np.full(1000, 9, dtype=np.int16), 1000)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def test_when_the_loudspeaker_falls_behind_the_assistant_knows_it_is_still_talking(monkeypatch, content, grammar):
+    import types
+
+    from voice_assistant.audio import devices
+    from voice_assistant.speech import Loudspeaker
+
+    streams = []
+    monkeypatch.setattr(devices, "sounddevice_module", lambda: types.SimpleNamespace(
+        OutputStream=lambda **kwargs: streams.append(FakeOutputStream(**kwargs)) or streams[-1]))
+    speaker = VoiceSpeaker(SecondPerSentence(), Loudspeaker(1000))
+    assistant, clock, records = scripted_assistant(content, grammar, speaker)
+    assistant.start()
+    assistant.hear_text("my back is spasming")
+    scheduled = len(of_type(records, "say")) * 1.0
+    assert assistant.speaking_until == pytest.approx(scheduled)
+    clock.advance_to(scheduled)  # the time has passed, but a starved stream played only half of it
+    streams[0].pull(int(scheduled * 1000 / 2))
+    assert assistant.speaking_until == pytest.approx(scheduled * 1.5, abs=0.01)
+    assistant.hear_text("repeat")
+    assert of_type(records, "say")[-1]["start"] >= scheduled * 1.5 - 0.01, "the next sentence follows what is unplayed"

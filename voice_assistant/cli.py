@@ -1,4 +1,6 @@
-"""Command line: argument parsing and friendly one-line errors. Calls ``app``."""
+"""Command line: parses the arguments, wires the rooms together for a run (content, grammar,
+speaker, recognizer, journal, screen, assistant) and hands it to a runner; every failure
+becomes one friendly line."""
 
 from __future__ import annotations
 
@@ -155,7 +157,7 @@ def _cmd_default() -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from voice_assistant import app, live
+    from voice_assistant import app, runners
     from voice_assistant.audio.wav import SAMPLE_RATE, WavReader
     from voice_assistant.clock import AudioClock, Clock, VirtualClock, WallClock
     from voice_assistant.content import load_content
@@ -170,7 +172,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         signal.signal(stop_signal, _stop_on)
     # Every input is read and checked, and the microphone, voice, loudspeaker and recognizer
     # are opened, before anything is written: a failure leaves no half-made session behind.
-    script = app.load_script(args.script) if args.script else None
+    script = runners.load_script(args.script) if args.script else None
     recording = WavReader(args.input) if args.input else None  # header checked now, audio streamed later
     content = load_content(args.content)
     grammar = load_grammar(args.grammars)
@@ -228,14 +230,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         with screen or contextlib.nullcontext():
             try:
                 if recognizer is not None:
-                    live.run_audio(assistant, recognizer, recording, args.device)
+                    runners.run_audio(assistant, recognizer, recording, args.device)
                 elif isinstance(clock, VirtualClock):
-                    app.run_script(assistant, clock, script or [], echo=sys.stdout)
+                    runners.run_script(assistant, clock, script or [], echo=sys.stdout)
                 elif screen is not None:
-                    with app.keys_without_echo(sys.stdin):
-                        app.run_text(assistant, clock, prompt=False, on_typing=screen.typed)
+                    with runners.keys_without_echo(sys.stdin):
+                        runners.run_text(assistant, clock, prompt=False, on_typing=screen.typed)
                 else:
-                    app.run_text(assistant, clock, prompt=sys.stdin.isatty())
+                    runners.run_text(assistant, clock, prompt=sys.stdin.isatty())
             finally:
                 assistant.close()
         return 0

@@ -21,6 +21,10 @@ class WallClock:
     def now(self) -> float:
         return time.monotonic() - self._start
 
+    def at(self, monotonic: float) -> float:
+        """The session time of a time.monotonic() reading."""
+        return monotonic - self._start
+
 
 class VirtualClock:
     """Time that only moves when told to: scripted sessions and tests."""

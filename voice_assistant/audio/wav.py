@@ -8,7 +8,6 @@ the file.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterator
 

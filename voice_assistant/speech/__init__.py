@@ -38,6 +38,9 @@ class Speaker(Protocol):
 
     def say(self, text: str, kind: str) -> Spoken: ...
 
+    def unplayed_seconds(self) -> float:
+        """Speech queued and not yet played: 0 unless it plays in real time."""
+
     def close(self, drain: bool = True) -> None:
         """Stop; with ``drain``, first let what is queued be heard."""
 
@@ -59,6 +62,9 @@ class TextSpeaker:
         self.stream.flush()
         return Spoken(0.0)
 
+    def unplayed_seconds(self) -> float:
+        return 0.0
+
     def close(self, drain: bool = True) -> None:
         self.stream.flush()
 
@@ -71,6 +77,8 @@ class AudioOutput(Protocol):
         """Seconds from a sentence being put to its first sound."""
 
     def put(self, audio: Audio, kind: str) -> str | None: ...
+
+    def unplayed_seconds(self) -> float: ...
 
     def close(self, drain: bool = True) -> None: ...
 
@@ -100,6 +108,9 @@ class VoiceSpeaker:
             self.echo.write(f"assistant: {text}\n")
             self.echo.flush()
         return Spoken(audio.seconds, file)
+
+    def unplayed_seconds(self) -> float:
+        return self.output.unplayed_seconds() if self.output is not None else 0.0
 
     def close(self, drain: bool = True) -> None:
         if self.output is not None:
@@ -141,6 +152,9 @@ class WavFolder:
         except OSError as error:
             raise UserFacingError(f"{path}: cannot write ({error.strerror})") from None
         return path.name
+
+    def unplayed_seconds(self) -> float:
+        return 0.0
 
     def close(self, drain: bool = True) -> None:
         """Nothing is held open between files."""
@@ -195,14 +209,14 @@ class Loudspeaker:
             self._pending.append(samples)
         return None
 
-    def queued_seconds(self) -> float:
+    def unplayed_seconds(self) -> float:
         with self._lock:
             return sum(len(chunk) for chunk in self._pending) / self.rate
 
     def close(self, drain: bool = True) -> None:
         """Let what is queued be heard (a goodbye should be), unless told to stop at once."""
-        deadline = time.monotonic() + min(self.queued_seconds(), 30.0) + 0.2
-        while drain and self.queued_seconds() > 0 and time.monotonic() < deadline:
+        deadline = time.monotonic() + min(self.unplayed_seconds(), 30.0) + 0.2
+        while drain and self.unplayed_seconds() > 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         self._stream.stop()
         self._stream.close()

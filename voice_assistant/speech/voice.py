@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,7 @@ class Pyttsx3Voice:
             finished = self._finished.wait(RENDER_TIMEOUT_SECONDS)
         if not (finished and self._completed):
             raise UserFacingError(f"speech synthesis did not finish for {text!r}")
+        _wait_until_espeak_is_idle()
         try:
             with wave.open(str(path), "rb") as rendered:
                 rate = rendered.getframerate()
@@ -145,6 +147,17 @@ class PiperVoice:
 
     def close(self) -> None:
         """Nothing is held open."""
+
+
+def _wait_until_espeak_is_idle(timeout: float = 1.0) -> None:
+    """espeak-ng signals the end of a sentence from inside its last callback. Starting the next
+    one before that callback has returned makes pyttsx3 cancel it (it "stops" a voice that is
+    still playing), so the next render waits for espeak-ng's thread to be done."""
+    from pyttsx3.drivers import _espeak
+
+    deadline = time.monotonic() + timeout
+    while _espeak.IsPlaying() and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def piper_installed() -> bool:

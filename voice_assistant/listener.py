@@ -1,24 +1,38 @@
-"""Audio-driven runs: a recording (time follows the samples) or the live microphone."""
+"""From sound to utterances: the microphone, and the listener that cuts its frames into
+utterances for a recognizer and stays deaf while the assistant talks."""
 
 from __future__ import annotations
 
 import queue
-from typing import Any, Iterator
+import time
+from typing import Any, Iterator, Protocol
 
 import numpy as np
 
-from voice_assistant.app import Assistant
 from voice_assistant.asr.base import Recognizer
-from voice_assistant.audio.endpoint import FRAME_SAMPLES, Endpointer, Segment, frames
-from voice_assistant.audio.wav import SAMPLE_RATE, WavReader
-from voice_assistant.clock import AudioClock
+from voice_assistant.audio.endpoint import FRAME_SAMPLES, Endpointer, Segment
+from voice_assistant.audio.wav import SAMPLE_RATE
+from voice_assistant.clock import Clock
 from voice_assistant.errors import UserFacingError
-from voice_assistant.events import Heard
 from voice_assistant.grammar import ContextPhrases
 
 
 ECHO_TAIL_SECONDS = 0.2
 """After the assistant stops talking, the room still echoes it for a moment."""
+
+
+class Listening(Protocol):
+    """What a listener needs from whoever it listens for (the ``Assistant``)."""
+
+    clock: Clock
+    speaking_until: float
+    """Session time at which everything said so far has been heard."""
+    context: str
+    """The grammar context the next utterance is heard in."""
+
+    def phrases(self, context: str) -> ContextPhrases: ...
+
+    def hear_utterance(self, text: str, confidence: float | None) -> None: ...
 
 
 class Listener:
@@ -30,20 +44,20 @@ class Listener:
     "stop" said in the gap between two countdown numbers still counts.
     """
 
-    def __init__(self, assistant: Assistant, recognizer: Recognizer,
-                 deaf_after_speech: float = ECHO_TAIL_SECONDS) -> None:
-        self.assistant = assistant
+    def __init__(self, host: Listening, recognizer: Recognizer, deaf_after_speech: float = ECHO_TAIL_SECONDS) -> None:
+        self.host = host
         self.recognizer = recognizer
         self.deaf_after_speech = deaf_after_speech
         """How long after its last sentence ends the assistant keeps not listening."""
         self.endpointer = Endpointer()
-        self.recognizer.set_context(assistant.context)
-        self._listening_in = assistant.context
+        self.recognizer.set_context(host.context)
+        self._listening_in = host.context
         self._phrases: dict[str, ContextPhrases] = {}
 
-    def feed(self, frame: np.ndarray) -> None:
-        frame_start = self.assistant.clock.now() - len(frame) / SAMPLE_RATE
-        if frame_start < self.assistant.speaking_until + self.deaf_after_speech:
+    def feed(self, frame: np.ndarray, arrived: float | None = None) -> None:
+        """One frame, which arrived at session time ``arrived`` (by default: now)."""
+        frame_start = (self.host.clock.now() if arrived is None else arrived) - len(frame) / SAMPLE_RATE
+        if frame_start < self.host.speaking_until + self.deaf_after_speech:
             if self.endpointer.in_speech:
                 self._handle(self.endpointer.cut())
         else:
@@ -51,9 +65,6 @@ class Listener:
             self._handle(segment)
             if segment.kind == "speech" and self._heard_a_whole_sentence():
                 self._handle(self.endpointer.cut())
-        deadline = self.assistant.dialog.next_deadline()
-        if deadline is not None and deadline <= self.assistant.clock.now():
-            self.assistant.tick()
 
     def finish(self) -> None:
         """The input has ended: an utterance still going is heard as it is."""
@@ -68,7 +79,7 @@ class Listener:
             return False
         context = self._listening_in
         if context not in self._phrases:
-            self._phrases[context] = self.assistant.grammar.phrases(context)
+            self._phrases[context] = self.host.phrases(context)
         phrases, words = self._phrases[context], self.recognizer.partial()
         if words in phrases.closed:
             return quiet >= settings.closed_silence_seconds
@@ -76,30 +87,28 @@ class Listener:
 
     def _handle(self, segment: Segment) -> None:
         if segment.kind == "start":
-            self._listening_in = self.assistant.context
+            self._listening_in = self.host.context
             self.recognizer.set_context(self._listening_in)  # only between utterances
             self.recognizer.begin()
         if segment.kind in ("start", "speech", "end") and len(segment.audio):
             self.recognizer.accept(segment.audio)
         if segment.kind == "end":
             transcript = self.recognizer.end()
-            if transcript.text:
-                self.assistant.hear_text(transcript.text, transcript.confidence)
-            else:
-                self.assistant.hear(Heard("", None, {}, transcript.confidence))
+            self.host.hear_utterance(transcript.text, transcript.confidence)
         elif segment.kind == "discard":
             self.recognizer.end()
 
 
 class Microphone:
-    """30 ms int16 frames from the microphone until interrupted, and how late they arrive."""
+    """30 ms int16 frames from the microphone until interrupted, each with the time.monotonic()
+    at which it arrived: a frame can wait in the queue while a decode runs."""
 
     def __init__(self, device: str | None) -> None:
         from voice_assistant.audio.devices import find_input_device, sounddevice_module
 
         index = find_input_device(device)
         sd = sounddevice_module()
-        self._chunks: queue.Queue[np.ndarray] = queue.Queue()
+        self._chunks: queue.Queue[tuple[float, np.ndarray]] = queue.Queue()
         try:
             self._stream = sd.RawInputStream(samplerate=SAMPLE_RATE, blocksize=FRAME_SAMPLES, device=index,
                                              channels=1, dtype="int16", callback=self._arrived)
@@ -109,43 +118,9 @@ class Microphone:
         """Seconds from sound reaching the microphone to its frame arriving (as PortAudio reports)."""
 
     def _arrived(self, data: Any, count: int, time_info: Any, status: Any) -> None:
-        self._chunks.put(np.frombuffer(bytes(data), dtype=np.int16).copy())
+        self._chunks.put((time.monotonic(), np.frombuffer(bytes(data), dtype=np.int16).copy()))
 
-    def frames(self) -> Iterator[np.ndarray]:
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]:
         with self._stream:
             while True:
                 yield self._chunks.get()
-
-
-def recording_frames(recording: WavReader) -> Iterator[np.ndarray]:
-    """A recording's frames, read block by block (the last frame zero-padded)."""
-    pending = np.zeros(0, dtype=np.int16)
-    for block in recording.blocks():
-        pending = np.concatenate([pending, block])
-        whole = len(pending) - len(pending) % FRAME_SAMPLES
-        yield from frames(pending[:whole])
-        pending = pending[whole:]
-    yield from frames(pending)
-
-
-def run_audio(assistant: Assistant, recognizer: Recognizer, recording: WavReader | None,
-              device: str | None) -> None:
-    """Feed a recording (its clock must be an AudioClock) or, when None, the live microphone."""
-    if recording is not None:
-        clock = assistant.clock
-        assert isinstance(clock, AudioClock), "a recording runs on its own audio clock"
-        listener = Listener(assistant, recognizer)
-        assistant.start()
-        for frame in recording_frames(recording):
-            clock.add_samples(len(frame))
-            listener.feed(frame)
-        listener.finish()
-        return
-    microphone = Microphone(device)
-    # Live, the assistant's own voice comes back late by the loudspeaker's and the
-    # microphone's latency, on top of the room's echo.
-    own_voice_late = assistant.speaker.delay + microphone.latency
-    listener = Listener(assistant, recognizer, ECHO_TAIL_SECONDS + own_voice_late)
-    assistant.start(greet=True)
-    for frame in microphone.frames():
-        listener.feed(frame)
