@@ -9,7 +9,6 @@ said was played in full, and that nothing the assistant said was heard as the us
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import statistics
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sound_card import SoundCardError, virtual_sound_card
 from speechgen import speech
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,42 +30,15 @@ PAD_AFTER_SPEECH = 0.6  # speechgen pads every phrase with this much silence at 
 pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.which("paplay") is None,
                                 reason="PulseAudio is not installed (scripts/setup --test installs it)")
 
-CONFIG = """
-load-module module-native-protocol-unix socket={socket} auth-anonymous=1
-load-module module-null-sink sink_name=speaker
-load-module module-null-sink sink_name=room
-load-module module-remap-source source_name=mic master=room.monitor
-set-default-sink speaker
-set-default-source mic
-"""
-
 
 @pytest.fixture(scope="module")
 def sound_card(tmp_path_factory):
     """A private PulseAudio server; yields the environment that reaches it."""
-    folder = tmp_path_factory.mktemp("pulse")
-    (folder / "home").mkdir()
-    runtime = folder / "run"
-    runtime.mkdir(mode=0o700)
-    socket = runtime / "native"
-    config = folder / "default.pa"
-    config.write_text(CONFIG.format(socket=socket))
-    env = {**os.environ, "HOME": str(folder / "home"), "XDG_RUNTIME_DIR": str(runtime),
-           "PULSE_SERVER": f"unix:{socket}"}
-    server = subprocess.Popen(["pulseaudio", "--daemonize=no", "--system=false", "--exit-idle-time=-1", "-n",
-                               f"--file={config}", "--log-target=stderr"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(folder / "pulse.log", "w"))
-    deadline = time.monotonic() + 15
-    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail(f"PulseAudio did not start: {(folder / 'pulse.log').read_text()[-2000:]}")
-        time.sleep(0.2)
-    subprocess.run(["pactl", "load-module", "module-loopback", "source=speaker.monitor", "sink=room",
-                    "latency_msec=60"], env=env, check=True, capture_output=True)
-    yield env
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        with virtual_sound_card(tmp_path_factory.mktemp("pulse")) as env:
+            yield env
+    except SoundCardError as error:
+        pytest.fail(str(error))
 
 
 class LiveSession:
