@@ -25,10 +25,12 @@ class Listening(Protocol):
     """What a listener needs from whoever it listens for (the ``Assistant``)."""
 
     clock: Clock
-    speaking_until: float
-    """Session time at which everything said so far has been heard."""
     context: str
     """The grammar context the next utterance is heard in."""
+
+    @property
+    def speaking_until(self) -> float:
+        """Session time at which everything said so far will have been played."""
 
     def phrases(self, context: str) -> ContextPhrases: ...
 
