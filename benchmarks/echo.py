@@ -12,8 +12,9 @@ libspeexdsp1, through ctypes) and prints:
 - how much of the echo it removes, second by second, while only the assistant talks;
 - where a double-talk gate opens (cancelled sound louder than the loudspeaker's over the
   last 300 ms): on the assistant's own voice it must not, on the user's word it must;
-- what pocketsphinx hears in the "guidance" context over the microphone, raw and cancelled,
-  and in just the cancelled half second where the gate opened.
+- what the assistant's own listener (endpointer and pocketsphinx, in the "guidance" context)
+  would hear in the microphone, raw and cancelled, and what pocketsphinx makes of just the
+  cancelled half second where the gate opened.
 
 This is the evidence behind the choice, for now, to stay deaf while talking (README).
 """
@@ -39,10 +40,13 @@ from sound_card import virtual_sound_card  # noqa: E402
 from speechgen import speech  # noqa: E402
 
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
-from voice_assistant.audio.endpoint import Endpointer, frames  # noqa: E402
+from voice_assistant.audio.endpoint import frames  # noqa: E402
 from voice_assistant.audio.wav import SAMPLE_RATE  # noqa: E402
-from voice_assistant.grammar import load_grammar  # noqa: E402
+from voice_assistant.clock import AudioClock  # noqa: E402
+from voice_assistant.grammar import ContextPhrases, Grammar, load_grammar  # noqa: E402
+from voice_assistant.listener import Listener  # noqa: E402
 from voice_assistant.speech.voice import SYNTH_RATE, Pyttsx3Voice, VoiceSettings  # noqa: E402
+from voice_assistant.transcribe import recognise  # noqa: E402
 
 TURN = ("I'm here. Let's get you comfortable first. Lie on your back with your knees bent and your feet "
         "flat on the floor. Or on your side, with a pillow between your knees. Move slowly. I'll ask a few "
@@ -166,44 +170,51 @@ def gate_opens(cancelled: np.ndarray, played: np.ndarray) -> np.ndarray:
     return np.flatnonzero((out > recent) & (out > 60)) * GATE_FRAME / SAMPLE_RATE
 
 
-def heard_in(recognizer: PocketsphinxRecognizer, samples: np.ndarray) -> list[str]:
-    """Utterances the endpointer finds and what the recognizer makes of each, in "guidance"."""
-    endpointer, said = Endpointer(), []
-    recognizer.set_context("guidance")
+class Transcripts:
+    """The listener's host, here only collecting what is heard, all in "guidance"."""
+
+    def __init__(self, grammar: Grammar) -> None:
+        self.clock = AudioClock(SAMPLE_RATE)
+        self.context = "guidance"
+        self.speaking_until = 0.0
+        self.heard: list[str] = []
+        self._grammar = grammar
+
+    def phrases(self, context: str) -> ContextPhrases:
+        return self._grammar.phrases(context)
+
+    def hear_utterance(self, text: str, confidence: float | None) -> None:
+        self.heard.append(f"{text or '(nothing)'} {confidence or 0.0:.2f}")
+
+
+def heard_in(recognizer: PocketsphinxRecognizer, grammar: Grammar, samples: np.ndarray) -> list[str]:
+    """What the assistant's own listener would hear in ``samples``, were it not deaf while talking."""
+    host = Transcripts(grammar)
+    listener = Listener(host, recognizer)
     for frame in frames(samples):
-        segment = endpointer.feed(frame)
-        if segment.kind == "start":
-            recognizer.begin()
-        if segment.kind in ("start", "speech", "end") and len(segment.audio):
-            recognizer.accept(segment.audio)
-        if segment.kind == "end":
-            transcript = recognizer.end()
-            said.append(f"{transcript.text or '(nothing)'} {transcript.confidence:.2f}")
-        elif segment.kind == "discard":
-            recognizer.end()
-    if endpointer.in_speech:
-        transcript = recognizer.end()
-        said.append(f"{transcript.text or '(nothing)'} {transcript.confidence:.2f} (still going at the end)")
-    return said
+        host.clock.add_samples(len(frame))
+        listener.feed(frame)
+    listener.finish()
+    return host.heard
 
 
-def heard_where_the_gate_opens(recognizer: PocketsphinxRecognizer, cancelled: np.ndarray, opens: np.ndarray) -> str:
+def heard_where_the_gate_opens(recognizer: PocketsphinxRecognizer, grammar: Grammar, cancelled: np.ndarray,
+                               opens: np.ndarray) -> str:
     """The cancelled audio from 0.24 s before the middle of the gate's opening to 0.3 s after,
     decoded in "guidance" (which has stop, pause and repeat): the grammar's result, and the free decode's."""
     if not len(opens):
         return "(the gate did not open)"
     middle = int(opens[len(opens) // 2] * SAMPLE_RATE)
-    recognizer.set_context("guidance")
-    recognizer.begin()
-    recognizer.accept(cancelled[max(0, middle - int(0.24 * SAMPLE_RATE)):middle + int(0.3 * SAMPLE_RATE)])
-    transcript = recognizer.end()
-    return (f"{transcript.text or '(rejected)'} {transcript.confidence:.2f}, "
+    window = cancelled[max(0, middle - int(0.24 * SAMPLE_RATE)):middle + int(0.3 * SAMPLE_RATE)]
+    result = recognise(recognizer, grammar, "guidance", window)
+    return (f"{result['text'] or '(rejected)'} {result['confidence']:.2f}, "
             f"free decode: {recognizer.last_scores.get('free', '')!r}")
 
 
 def main() -> None:
     turn = Pyttsx3Voice(VoiceSettings()).render(TURN).samples
-    recognizer = PocketsphinxRecognizer(load_grammar())
+    grammar = load_grammar()
+    recognizer = PocketsphinxRecognizer(grammar)
     with tempfile.TemporaryDirectory() as folder, virtual_sound_card(Path(folder)) as env:
         os.environ["PULSE_SERVER"] = env["PULSE_SERVER"]
         print("times are seconds into each recording; the assistant starts about 0.6 s in")
@@ -214,17 +225,17 @@ def main() -> None:
         per_second = [float(np.median(removed[i:i + 33])) for i in range(33, len(removed) - 33, 33)]
         print("  " + " ".join(f"{db:.0f}" for db in per_second) + " dB")
         print(f"  gate opens at: {np.round(gate_opens(cancelled, played), 2).tolist()}")
-        print(f"  heard raw: {heard_in(recognizer, mic)}")
-        print(f"  heard cancelled: {heard_in(recognizer, cancelled)}")
+        print(f"  heard raw: {heard_in(recognizer, grammar, mic)}")
+        print(f"  heard cancelled: {heard_in(recognizer, grammar, cancelled)}")
         for word, at in COMMANDS:
             mic, played = record(env, turn, speech(word), at)
             cancelled = SpeexEcho().cancel(mic, played)
             opens = gate_opens(cancelled, played)
             print(f'"{word}" said {at:.0f} s into the turn:')
             print(f"  gate opens at: {np.round(opens, 2).tolist()}")
-            print(f"  heard raw: {heard_in(recognizer, mic)}")
-            print(f"  heard cancelled: {heard_in(recognizer, cancelled)}")
-            print(f"  heard where the gate opens: {heard_where_the_gate_opens(recognizer, cancelled, opens)}")
+            print(f"  heard raw: {heard_in(recognizer, grammar, mic)}")
+            print(f"  heard cancelled: {heard_in(recognizer, grammar, cancelled)}")
+            print(f"  heard where the gate opens: {heard_where_the_gate_opens(recognizer, grammar, cancelled, opens)}")
 
 
 if __name__ == "__main__":
