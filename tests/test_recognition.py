@@ -11,12 +11,13 @@ import pytest
 
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
-from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, PocketsphinxRecognizer
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import load_grammar
 from voice_assistant.transcribe import recognise
 
+ROOT = Path(__file__).resolve().parents[1]
 KO_GRAMMARS = Path(__file__).parent / "fixtures" / "ko-grammars"
 
 
@@ -171,3 +172,21 @@ def test_confidence_is_a_probability_and_a_doubtful_no_is_rejected(pocketsphinx,
     doubtful = {**scores, "gap": -14.0, "per_frame": -33.0, "agreement": 0.0, "same_intent": 0.0}
     assert engine.accepts(doubtful, cautious=False), "enough for an ordinary command"
     assert not engine.accepts(doubtful, cautious=True), "not enough for a no to a red-flag question"
+
+
+def test_the_free_decode_knows_the_models_most_frequent_words_as_listed(tmp_path):
+    """The shipped list is what scripts/free_decode_words.py makes from the installed model."""
+    out = tmp_path / "words.txt"
+    made = subprocess.run([sys.executable, str(ROOT / "scripts" / "free_decode_words.py"), str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert out.read_text(encoding="utf-8") == FREE_DECODE_WORDS_FILE.read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8").split()[:3] == ["the", "to", "i"]
+
+
+def test_a_context_compiled_again_after_switching_away_still_hears_its_words(pocketsphinx, grammar):
+    """Only the context in use is held compiled, to keep memory down."""
+    for context in ("yes_no", "guidance", "countdown", "yes_no"):
+        pocketsphinx.set_context(context)
+    assert recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))["intent"] == "no"
+    assert recognise(pocketsphinx, grammar, "guidance", read_wav(speech("next")))["intent"] == "next"

@@ -35,20 +35,31 @@ def dictionary_words(path: Path) -> frozenset[str]:
     return frozenset(words)
 
 
-def grammar_lexicon(grammar: Grammar, dictionary: Path) -> str:
-    """Dictionary lines for the grammar's words: the dictionary's (with alternates), then the
-    grammar's own pronunciations for words the dictionary lacks."""
-    vocabulary = grammar.vocabulary()
+FREE_DECODE_WORDS = 20000
+"""How many of the model's most frequent words the free decode knows (besides the grammar's)."""
+FREE_DECODE_WORDS_FILE = Path(__file__).with_name("free_decode_words.txt")
+"""Those words, most frequent first: made by scripts/free_decode_words.py from the model."""
+
+
+def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: dict[str, str]) -> str:
+    """Dictionary lines for ``words``: the dictionary's (with alternates), then the grammar's
+    own pronunciations for words the dictionary lacks."""
     lines, found = [], set()
     with open(dictionary, encoding="utf-8", errors="replace") as file:
         for line in file:
             word = line.split(maxsplit=1)[0].split("(")[0] if line.strip() else ""
-            if word in vocabulary:
+            if word in words:
                 lines.append(line.rstrip("\n"))
                 found.add(word)
-    lines += [f"{word} {phones}" for word, phones in sorted(grammar.pronunciations.items())
-              if word in vocabulary and word not in found]
+    lines += [f"{word} {phones}" for word, phones in sorted(pronunciations.items())
+              if word in words and word not in found]
     return "\n".join(lines) + "\n"
+
+
+def free_decode_vocabulary(grammar: Grammar) -> set[str]:
+    """The grammar's words and the model's most frequent ones."""
+    frequent = FREE_DECODE_WORDS_FILE.read_text(encoding="utf-8").split()
+    return set(frequent) | grammar.vocabulary()
 
 
 def missing_words(grammar: Grammar) -> list[str]:
@@ -146,25 +157,31 @@ class PocketsphinxRecognizer:
         self.grammar = grammar
         base = model_dir()
         common = {"hmm": str(base / "en-us"), "logfn": os.devnull, "bestpath": False}
-        full_dictionary = str(base / "cmudict-en-us.dict")
+        dictionary = base / "cmudict-en-us.dict"
         try:
             with tempfile.TemporaryDirectory(prefix="voice-assistant-lexicon-") as folder:
-                # The grammar search and the phone loop need only the grammar's own words: a
-                # lexicon of those instead of all 134,000 saves ~20 MB a decoder.
-                lexicon = Path(folder) / "grammar.dict"
-                lexicon.write_text(grammar_lexicon(grammar, base / "cmudict-en-us.dict"), encoding="utf-8")
-                self._decoder = Decoder(Config(lm=None, dict=str(lexicon), **common))
+                # Each decoder gets a lexicon of only the words it needs. The grammar search
+                # and the phone loop: the grammar's own words (not all 134,000: ~20 MB a
+                # decoder). The free decode: those and the model's most frequent words, which
+                # say what was said well enough to compare (~35 MB less than all of them).
+                free_lexicon = Path(folder) / "free.dict"
+                free_lexicon.write_text(lexicon(free_decode_vocabulary(grammar), dictionary, grammar.pronunciations),
+                                        encoding="utf-8")
+                grammar_lexicon = Path(folder) / "grammar.dict"  # a part of the free one
+                grammar_lexicon.write_text(lexicon(grammar.vocabulary(), free_lexicon, {}), encoding="utf-8")
+                self._decoder = Decoder(Config(lm=None, dict=str(grammar_lexicon), **common))
                 self._phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"),
-                                              dict=str(lexicon), **common))
-            # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after
-            # the end of speech, and the words only need to be good enough to compare.
-            self._free = Decoder(Config(lm=str(base / "en-us.lm.bin"), fwdflat=False, dict=full_dictionary, **common))
+                                              dict=str(grammar_lexicon), **common))
+                # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after
+                # the end of speech, and the words only need to be good enough to compare.
+                self._free = Decoder(Config(lm=str(base / "en-us.lm.bin"), fwdflat=False, dict=str(free_lexicon),
+                                            **common))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
         for streaming in (self._free, self._phones):
             streaming.set_cmn(TYPICAL_CMN)
-        self._searches: set[str] = set()
+        self._graphs: dict[str, tuple[int, int, list[tuple]]] = {}
         self._meanings: dict[str, dict[str, str]] = {}
         self._cautious: dict[str, frozenset[str]] = {}
         self._audio: list[bytes] = []
@@ -174,19 +191,29 @@ class PocketsphinxRecognizer:
         """The evidence behind the last result (for benchmarks and calibration)."""
 
     def set_context(self, context: str) -> None:
-        if context not in self._searches:
-            try:
-                phrases = self.grammar.phrases(context)
-                graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
-                transitions = [(source, target, probability, *([word] if word else []))
-                               for source, target, word, probability in graph.arcs]
-                self._decoder.add_fsg(context, self._decoder.create_fsg(context, graph.start, graph.final,
-                                                                        transitions))
-            except (RuntimeError, ValueError) as error:
-                raise UserFacingError(f"grammar for context '{context}' failed to compile ({error})") from None
+        """Compile ``context``'s word graph into the grammar search, in place of the last one.
+
+        Only one context is held compiled (~5 MB each): switching compiles in 4-14 ms, and
+        the word graphs themselves are kept, since building them takes longer.
+        """
+        if context == self.context:
+            return
+        if context not in self._graphs:
+            phrases = self.grammar.phrases(context)
+            graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
+            transitions = [(source, target, probability, *([word] if word else []))
+                           for source, target, word, probability in graph.arcs]
+            self._graphs[context] = (graph.start, graph.final, transitions)
             self._meanings[context] = dict(phrases.meanings)
             self._cautious[context] = phrases.cautious
-            self._searches.add(context)
+        start, final, transitions = self._graphs[context]
+        try:
+            self._decoder.add_fsg(context, self._decoder.create_fsg(context, start, final, transitions))
+        except (RuntimeError, ValueError) as error:
+            raise UserFacingError(f"grammar for context '{context}' failed to compile ({error})") from None
+        self._decoder.activate_search(context)
+        if self.context:
+            self._decoder.remove_search(self.context)
         self.context = context
 
     def forget(self) -> None:
@@ -218,7 +245,6 @@ class PocketsphinxRecognizer:
         whole = b"".join(self._audio)
         self._free.end_utt()
         self._phones.end_utt()
-        self._decoder.activate_search(self.context)
         self._decoder.start_utt()
         self._decoder.process_raw(whole, False, True)
         self._decoder.end_utt()
