@@ -16,6 +16,12 @@ libspeexdsp1, through ctypes) and prints:
   would hear in the microphone, raw and cancelled, and what pocketsphinx makes of just the
   cancelled half second where the gate opened.
 
+Then the same turns again through PulseAudio's own echo canceller (module-echo-cancel with
+WebRTC's audio processing, automatic gain control off), the way a desktop would set it up:
+the assistant plays into its sink and listens to its source, and the raw microphone is
+recorded beside it. For each: the echo removed second by second, and what the listener hears
+in the cancelled audio.
+
 This is the evidence behind the choice, for now, to stay deaf while talking (README).
 """
 
@@ -211,6 +217,33 @@ def heard_where_the_gate_opens(recognizer: PocketsphinxRecognizer, grammar: Gram
             f"free decode: {recognizer.last_scores.get('free', '')!r}")
 
 
+WEBRTC_CANCELLER = ("module-echo-cancel", "source_master=mic", "sink_master=speaker", "aec_method=webrtc",
+                    "source_name=cancelled_mic", "sink_name=cancelled_speaker",
+                    'aec_args="analog_gain_control=0 digital_gain_control=0"')
+"""PulseAudio's canceller between the virtual card's microphone and loudspeaker. Its automatic
+gain control would turn the microphone down by some 20 dB while the assistant talks."""
+
+
+def record_through_webrtc(env: dict, turn: np.ndarray, word: Path | None, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """The raw microphone and the cancelled one, with the canceller loaded and made the default."""
+    raw = Path(tempfile.mkdtemp()) / "raw.pcm"
+    recorder = subprocess.Popen(["parec", "-d", "mic", f"--rate={SAMPLE_RATE}", "--channels=1", "--format=s16le",
+                                 "--raw", str(raw)], env=env)
+    try:
+        cancelled, _ = record(env, turn, word, at)
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    return np.frombuffer(raw.read_bytes(), dtype=np.int16), cancelled
+
+
+def echo_removed(raw: np.ndarray, cancelled: np.ndarray) -> str:
+    """Medians, second by second, of how much quieter the cancelled sound is (the two start apart
+    by a stream's start-up, well under a second)."""
+    removed = levels(raw)[:len(levels(cancelled))] - levels(cancelled)[:len(levels(raw))]
+    return " ".join(f"{float(np.median(removed[i:i + 33])):.0f}" for i in range(33, len(removed) - 33, 33)) + " dB"
+
+
 def main() -> None:
     turn = Pyttsx3Voice(VoiceSettings()).render(TURN).samples
     grammar = load_grammar()
@@ -236,6 +269,15 @@ def main() -> None:
             print(f"  heard raw: {heard_in(recognizer, grammar, mic)}")
             print(f"  heard cancelled: {heard_in(recognizer, grammar, cancelled)}")
             print(f"  heard where the gate opens: {heard_where_the_gate_opens(recognizer, grammar, cancelled, opens)}")
+        subprocess.run(["pactl", "load-module", *WEBRTC_CANCELLER], env=env, check=True, capture_output=True)
+        subprocess.run(["pactl", "set-default-sink", "cancelled_speaker"], env=env, check=True)
+        subprocess.run(["pactl", "set-default-source", "cancelled_mic"], env=env, check=True)
+        print("WebRTC's canceller (PulseAudio module-echo-cancel):")
+        for word, at in [(None, 0.0), (None, 0.0), *COMMANDS]:
+            raw, cancelled = record_through_webrtc(env, turn, None if word is None else speech(word), at)
+            said = "assistant alone" if word is None else f'"{word}" said {at:.0f} s into the turn'
+            print(f"  {said}: echo removed, second by second: {echo_removed(raw, cancelled)}")
+            print(f"    heard cancelled: {heard_in(recognizer, grammar, cancelled)}")
 
 
 if __name__ == "__main__":
