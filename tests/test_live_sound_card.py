@@ -87,6 +87,9 @@ class LiveSession:
         time.sleep(0.8)
 
     def stop(self) -> int:
+        status = Path(f"/proc/{self.process.pid}/status").read_text() if self.process.poll() is None else ""
+        self.peak_memory_mb = next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                                    if line.startswith("VmHWM:")), float("nan"))
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
         self.recorder.terminate()
@@ -160,5 +163,5 @@ def test_a_whole_live_session_with_echo_and_a_busy_core(sound_card, tmp_path, bu
             latencies.append(reply[0] - ended)
     print(f"live turn latency: median {statistics.median(latencies) * 1000:.0f} ms, "
           f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} turns; "
-          f"{played:.1%} of {total / 100:.0f} s of speech played")
+          f"{played:.1%} of {total / 100:.0f} s of speech played; peak memory {session.peak_memory_mb:.0f} MB")
     assert statistics.median(latencies) < 1.5
