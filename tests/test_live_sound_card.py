@@ -27,6 +27,7 @@ from speechgen import speech
 ROOT = Path(__file__).resolve().parents[1]
 PLAYBACK_RATE = 22050
 PAD_AFTER_SPEECH = 0.6  # speechgen pads every phrase with this much silence at the end
+WAV_HEADER_BYTES = 44  # the header parec writes before the samples
 pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.which("paplay") is None,
                                 reason="PulseAudio is not installed (scripts/setup --test installs it)")
 
@@ -72,13 +73,23 @@ class LiveSession:
         return time.monotonic() - self.zero
 
     def wait_until_quiet(self, timeout: float = 60.0) -> None:
+        """Until the assistant's sentences are over, as scheduled and as heard: a sentence can
+        start playing late (a new stream on a busy machine), and a person waits for it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             says = [r for r in self.records() if r["type"] == "say"]
-            if self.now() > max((r["start"] + r["seconds"] for r in says), default=0.0) + 0.8:
+            if self.now() > max((r["start"] + r["seconds"] for r in says), default=0.0) + 0.8 \
+                    and self.loudspeaker_quiet_for(0.8):
                 return
             time.sleep(0.1)
         raise AssertionError("the assistant never stopped talking")
+
+    def loudspeaker_quiet_for(self, seconds: float) -> bool:
+        """Whether the last ``seconds`` recorded from the loudspeaker are silence (the recorder
+        writes as it goes: the null sink never suspends, so silence is recorded too)."""
+        data = (self.folder / "played.wav").read_bytes()[WAV_HEADER_BYTES:]
+        tail = np.frombuffer(data[:len(data) // 2 * 2], dtype=np.int16)[-int(seconds * PLAYBACK_RATE):]
+        return len(tail) == int(seconds * PLAYBACK_RATE) and float(np.sqrt(np.mean(tail.astype(np.float64) ** 2))) < 100
 
     def user_says(self, text: str) -> None:
         self.wait_until_quiet()
