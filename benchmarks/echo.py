@@ -226,15 +226,16 @@ gain control would turn the microphone down by some 20 dB while the assistant ta
 
 def record_through_webrtc(env: dict, turn: np.ndarray, word: Path | None, at: float) -> tuple[np.ndarray, np.ndarray]:
     """The raw microphone and the cancelled one, with the canceller loaded and made the default."""
-    raw = Path(tempfile.mkdtemp()) / "raw.pcm"
-    recorder = subprocess.Popen(["parec", "-d", "mic", f"--rate={SAMPLE_RATE}", "--channels=1", "--format=s16le",
-                                 "--raw", str(raw)], env=env)
-    try:
-        cancelled, _ = record(env, turn, word, at)
-    finally:
-        recorder.terminate()
-        recorder.wait(timeout=10)
-    return np.frombuffer(raw.read_bytes(), dtype=np.int16), cancelled
+    with tempfile.TemporaryDirectory() as folder:
+        raw = Path(folder) / "raw.pcm"
+        recorder = subprocess.Popen(["parec", "-d", "mic", f"--rate={SAMPLE_RATE}", "--channels=1",
+                                     "--format=s16le", "--raw", str(raw)], env=env)
+        try:
+            cancelled, _ = record(env, turn, word, at)
+        finally:
+            recorder.terminate()
+            recorder.wait(timeout=10)
+        return np.frombuffer(raw.read_bytes(), dtype=np.int16), cancelled
 
 
 def echo_removed(raw: np.ndarray, cancelled: np.ndarray) -> str:

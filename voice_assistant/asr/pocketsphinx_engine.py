@@ -35,10 +35,9 @@ def dictionary_words(path: Path) -> frozenset[str]:
     return frozenset(words)
 
 
-FREE_DECODE_WORDS = 20000
-"""How many of the model's most frequent words the free decode knows (besides the grammar's)."""
 FREE_DECODE_WORDS_FILE = Path(__file__).with_name("free_decode_words.txt")
-"""Those words, most frequent first: made by scripts/free_decode_words.py from the model."""
+"""The model's most frequent words, most frequent first, which the free decode knows besides
+the grammar's: made by scripts/free_decode_words.py from the model."""
 
 
 def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: dict[str, str]) -> str:
@@ -198,16 +197,16 @@ class PocketsphinxRecognizer:
         """
         if context == self.context:
             return
-        if context not in self._graphs:
-            phrases = self.grammar.phrases(context)
-            graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
-            transitions = [(source, target, probability, *([word] if word else []))
-                           for source, target, word, probability in graph.arcs]
-            self._graphs[context] = (graph.start, graph.final, transitions)
-            self._meanings[context] = dict(phrases.meanings)
-            self._cautious[context] = phrases.cautious
-        start, final, transitions = self._graphs[context]
         try:
+            if context not in self._graphs:
+                phrases = self.grammar.phrases(context)
+                graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
+                transitions = [(source, target, probability, *([word] if word else []))
+                               for source, target, word, probability in graph.arcs]
+                self._graphs[context] = (graph.start, graph.final, transitions)
+                self._meanings[context] = dict(phrases.meanings)
+                self._cautious[context] = phrases.cautious
+            start, final, transitions = self._graphs[context]
             self._decoder.add_fsg(context, self._decoder.create_fsg(context, start, final, transitions))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"grammar for context '{context}' failed to compile ({error})") from None
