@@ -38,8 +38,11 @@ def virtual_sound_card(folder: Path) -> Iterator[dict[str, str]]:
     socket = runtime / "native"
     config = folder / "default.pa"
     config.write_text(CONFIG.format(socket=socket))
+    # The server gets a home of its own; the assistant keeps the user's cache (the free
+    # decode's cut language model is there), as it would on a real machine.
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     env = {**os.environ, "HOME": str(folder / "home"), "XDG_RUNTIME_DIR": str(runtime),
-           "PULSE_SERVER": f"unix:{socket}"}
+           "PULSE_SERVER": f"unix:{socket}", "XDG_CACHE_HOME": cache}
     log = folder / "pulse.log"
     server = subprocess.Popen(["pulseaudio", "--daemonize=no", "--system=false", "--exit-idle-time=-1", "-n",
                                f"--file={config}", "--log-target=stderr"], env=env,

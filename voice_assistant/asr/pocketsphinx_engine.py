@@ -7,10 +7,11 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
+from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
 from voice_assistant.asr.noise_floor import NoiseFloor
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
@@ -91,6 +92,8 @@ CONFIDENCE_WEIGHTS = (0.0382, 0.4211, 1.3262, 0.6387, -1.5331)
 CONFIDENCE_BIAS = 20.3402
 ACCEPT_CAUTIOUS_CONFIDENCE = 0.95
 _LOG_BASE = math.log(1.0001)
+BETWEEN_CONTEXTS = "_between_contexts"
+"""The stand-in search's name (a context is never named with a leading underscore)."""
 
 # Where the streaming decoders' running normalisation starts: the value it settles at after
 # a few utterances of ordinary speech (measured on the test corpus), so the first utterance
@@ -163,26 +166,32 @@ class PocketsphinxRecognizer:
                 # and the phone loop: the grammar's own words (not all 134,000: ~20 MB a
                 # decoder). The free decode: those and the model's most frequent words, which
                 # say what was said well enough to compare (~35 MB less than all of them).
+                free_vocabulary = free_decode_vocabulary(grammar)
                 free_lexicon = Path(folder) / "free.dict"
-                free_lexicon.write_text(lexicon(free_decode_vocabulary(grammar), dictionary, grammar.pronunciations),
+                free_lexicon.write_text(lexicon(free_vocabulary, dictionary, grammar.pronunciations),
                                         encoding="utf-8")
                 grammar_lexicon = Path(folder) / "grammar.dict"  # a part of the free one
                 grammar_lexicon.write_text(lexicon(grammar.vocabulary(), free_lexicon, {}), encoding="utf-8")
                 self._decoder = Decoder(Config(lm=None, dict=str(grammar_lexicon), **common))
+                # A one-word search to stand in while one context's graph makes way for the next.
+                any_word = min(grammar.vocabulary())
+                self._decoder.add_fsg(BETWEEN_CONTEXTS, self._decoder.create_fsg(BETWEEN_CONTEXTS, 0, 1,
+                                                                                  [(0, 1, 1.0, any_word)]))
                 self._phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"),
                                               dict=str(grammar_lexicon), **common))
                 # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after
-                # the end of speech, and the words only need to be good enough to compare.
-                self._free = Decoder(Config(lm=str(base / "en-us.lm.bin"), fwdflat=False, dict=str(free_lexicon),
-                                            **common))
+                # the end of speech, and the words only need to be good enough to compare. Its
+                # language model is cut to its words where scripts/setup has made that.
+                free_lm = free_decode_lm.language_model(base / "en-us.lm.bin", free_vocabulary)
+                self._free = Decoder(Config(lm=str(free_lm), fwdflat=False, dict=str(free_lexicon), **common))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
         for streaming in (self._free, self._phones):
             streaming.set_cmn(TYPICAL_CMN)
         self._graphs: dict[str, tuple[int, int, list[tuple]]] = {}
-        self._meanings: dict[str, dict[str, str]] = {}
-        self._cautious: dict[str, frozenset[str]] = {}
+        self._meanings: Mapping[str, str] = {}
+        self._cautious: frozenset[str] = frozenset()
         self._audio: list[bytes] = []
         self._floor = NoiseFloor()
         self.context = ""
@@ -192,28 +201,40 @@ class PocketsphinxRecognizer:
     def set_context(self, context: str) -> None:
         """Compile ``context``'s word graph into the grammar search, in place of the last one.
 
-        Only one context is held compiled (~5 MB each): switching compiles in 4-14 ms, and
-        the word graphs themselves are kept, since building them takes longer.
+        Only one context is held compiled (~5 MB each; the last one goes first, so two are
+        never held at once), with its sentences' meanings: switching compiles in 4-14 ms.
+        The word graphs themselves are kept, since building them takes longer.
         """
         if context == self.context:
             return
+        phrases = self.grammar.phrases(context)
         try:
             if context not in self._graphs:
-                phrases = self.grammar.phrases(context)
                 graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
                 transitions = [(source, target, probability, *([word] if word else []))
                                for source, target, word, probability in graph.arcs]
                 self._graphs[context] = (graph.start, graph.final, transitions)
-                self._meanings[context] = dict(phrases.meanings)
-                self._cautious[context] = phrases.cautious
-            start, final, transitions = self._graphs[context]
-            self._decoder.add_fsg(context, self._decoder.create_fsg(context, start, final, transitions))
+            self._decoder.activate_search(BETWEEN_CONTEXTS)  # a search in use cannot be removed
+            if self.context:
+                self._decoder.remove_search(self.context)
         except (RuntimeError, ValueError) as error:
-            raise UserFacingError(f"grammar for context '{context}' failed to compile ({error})") from None
+            raise self._compile_error(context, error) from None
+        try:
+            self._compile(context)
+        except (RuntimeError, ValueError) as error:
+            if self.context:
+                self._compile(self.context)  # it compiled before: the recognizer stays as it was
+            raise self._compile_error(context, error) from None
+        self.context, self._meanings, self._cautious = context, phrases.meanings, phrases.cautious
+
+    @staticmethod
+    def _compile_error(context: str, error: Exception) -> UserFacingError:
+        return UserFacingError(f"grammar for context '{context}' failed to compile ({error})")
+
+    def _compile(self, context: str) -> None:
+        start, final, transitions = self._graphs[context]
+        self._decoder.add_fsg(context, self._decoder.create_fsg(context, start, final, transitions))
         self._decoder.activate_search(context)
-        if self.context:
-            self._decoder.remove_search(self.context)
-        self.context = context
 
     def forget(self) -> None:
         for streaming in (self._free, self._phones):
@@ -257,10 +278,10 @@ class PocketsphinxRecognizer:
         per_frame = _log_score(hyp.score) / frames
         free = self._free.hyp()
         heard = free.hypstr.strip() if free is not None else ""
-        meaning = self._meanings[self.context]
+        meaning = self._meanings
         same_intent = heard in meaning and meaning[heard] == meaning.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
         self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "per_frame": round(per_frame, 3),
                             "agreement": round(agreement, 3), "frames": frames, "same_intent": float(same_intent)}
-        accepted = accepts(self.last_scores, cautious=meaning.get(text) in self._cautious[self.context])
+        accepted = accepts(self.last_scores, cautious=meaning.get(text) in self._cautious)
         return Transcript(text if accepted else "", confidence(self.last_scores))

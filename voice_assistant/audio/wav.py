@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import soundfile
 import soxr
 
 from voice_assistant.errors import UserFacingError
@@ -48,6 +47,8 @@ class WavReader:
         except UserFacingError as error:
             raise AudioFileError(str(error)) from None
         self.path = path
+        import soundfile  # only when a recording is read: ~3 MB a live session does without
+
         try:
             self._file = soundfile.SoundFile(str(path))
         except soundfile.LibsndfileError as error:
