@@ -85,12 +85,17 @@ def _gather(memory: np.ndarray, positions: np.ndarray, width: int) -> np.ndarray
     return (value >> (positions & np.uint64(7))) & np.uint64((1 << width) - 1)
 
 
-def _pack(fields: list[tuple[np.ndarray, int]], size: int) -> bytes:
+def _pack(fields: list[tuple[np.ndarray, int]], size: int, rows_at_once: int = 1 << 16) -> bytes:
     """Rows of bit fields (values, width), least significant bit first, one row after the
-    other, zero-padded to ``size`` bytes."""
-    columns = [((values.astype(np.uint64)[:, None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1))
-               .astype(np.uint8) for values, width in fields if width]
-    packed = np.packbits(np.concatenate(columns, axis=1).ravel(), bitorder="little").tobytes()
+    other, zero-padded to ``size`` bytes. Rows go a block at a time (a multiple of 8 rows
+    fills whole bytes), so memory stays small whatever the model."""
+    fields = [(values.astype(np.uint64), width) for values, width in fields if width]
+    chunks = []
+    for start in range(0, len(fields[0][0]), rows_at_once):
+        columns = [((values[start:start + rows_at_once, None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1))
+                   .astype(np.uint8) for values, width in fields]
+        chunks.append(np.packbits(np.concatenate(columns, axis=1).ravel(), bitorder="little").tobytes())
+    packed = b"".join(chunks)
     return packed + bytes(size - len(packed))
 
 
