@@ -165,7 +165,7 @@ class PocketsphinxRecognizer:
                 # Each decoder gets a lexicon of only the words it needs. The grammar search
                 # and the phone loop: the grammar's own words (not all 134,000: ~20 MB a
                 # decoder). The free decode: those and the model's most frequent words, which
-                # say what was said well enough to compare (~35 MB less than all of them).
+                # say what was said well enough to compare (~45 MB less than all of them).
                 free_vocabulary = free_decode_vocabulary(grammar)
                 free_lexicon = Path(folder) / "free.dict"
                 free_lexicon.write_text(lexicon(free_vocabulary, dictionary, grammar.pronunciations),
