@@ -13,7 +13,7 @@ from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR
 from speechgen import speech
 from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer, free_decode_vocabulary, model_dir
-from voice_assistant.asr.trie_lm import keep_words, read_trie, write_trie
+from voice_assistant.asr.trie_lm import TrieFormatError, keep_words, read_trie, write_trie
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.transcribe import recognise
 
@@ -58,6 +58,15 @@ def test_reading_and_writing_the_model_gives_back_the_same_bytes(tmp_path):
     out = tmp_path / "copy.lm.bin"
     write_trie(read_trie(SOURCE), out)
     assert out.read_bytes() == SOURCE.read_bytes()
+
+
+@pytest.mark.parametrize("keep", [0, 10, 1000, 5_000_000])
+def test_a_file_that_is_not_a_whole_model_is_refused_in_one_line(tmp_path, keep):
+    broken = tmp_path / "broken.lm.bin"
+    broken.write_bytes(SOURCE.read_bytes()[:keep])
+    with pytest.raises(TrieFormatError) as refused:
+        read_trie(broken)
+    assert str(refused.value).startswith(f"{broken}: not a") and "\n" not in str(refused.value)
 
 
 def test_the_cut_model_gives_every_sequence_of_its_words_the_same_probability(cut):

@@ -45,6 +45,8 @@ class Level:
 
 @dataclass
 class TrieModel:
+    """A trie language model as arrays: the unigrams, one ``Level`` per higher order, the words."""
+
     unigrams: np.ndarray
     """One row per word and a last row whose ``next`` ends the second order's entries."""
     levels: list[Level]
@@ -101,6 +103,15 @@ def _pack(fields: list[tuple[np.ndarray, int]], size: int, rows_at_once: int = 1
 
 def read_trie(path: Path) -> TrieModel:
     data = path.read_bytes()
+    try:
+        return _parse(path, data)
+    except TrieFormatError:
+        raise
+    except (struct.error, ValueError, IndexError) as error:
+        raise TrieFormatError(f"{path}: not a whole pocketsphinx trie language model ({error})") from None
+
+
+def _parse(path: Path, data: bytes) -> TrieModel:
     if not data.startswith(HEADER):
         raise TrieFormatError(f"{path}: not a pocketsphinx trie language model")
     at = len(HEADER)
