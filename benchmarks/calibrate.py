@@ -7,8 +7,8 @@ Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, 
 frame, agreement with a free decode, its length). A logistic model turns that evidence into
 the chance that the hypothesis means what was said; it is fitted only on the voices and rooms
 marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
-tuning data, what each cautious threshold would do (hazards, and how many real "no"s still
-get through), and last what the engine's current constants do per held-out voice and room,
+tuning data, what other least confidences for each cautious intent would do (hazards, and how
+many of that intent's real requests still get through), and last what the engine's current constants do per held-out voice and room,
 with how well the confidence matches the share of results that were right.
 """
 
@@ -43,7 +43,7 @@ def load(paths: list[str]) -> list[dict]:
             match = grammar.match(hypothesis, record["context"]) if hypothesis else None
             record["meaning"] = match.intent if match else None
             record["features"] = engine.confidence_features(scores) if hypothesis else None
-            record["cautious"] = record["meaning"] in grammar.phrases(record["context"]).cautious
+            record["least"] = grammar.phrases(record["context"]).cautious.get(record["meaning"], 0.0)
             record["tuning"] = VOICES[record["voice"]].tuned and record["room"] in TUNING_ROOMS
             records.append(record)
     return records
@@ -65,17 +65,15 @@ def probability(weights: np.ndarray, features: list[float]) -> float:
     return 1 / (1 + math.exp(-(float(np.dot(weights[:-1], features)) + weights[-1])))
 
 
-def decide(record: dict, cautious_threshold: float | None = None) -> str | None:
-    """What the engine hears: its own acceptance rule (with another cautious threshold if given)."""
+def decide(record: dict, caution: tuple[str, str, float] | None = None) -> str | None:
+    """What the engine hears: its own acceptance rule, or with ``caution`` (context, intent,
+    least confidence) in place of the grammar's for that one intent."""
     if record["features"] is None or record["meaning"] is None:
         return None
-    if cautious_threshold is None:
-        return record["meaning"] if engine.accepts(record["scores"], record["cautious"]) else None
-    if not engine.accepts(record["scores"], cautious=False):
-        return None
-    if record["cautious"] and engine.confidence(record["scores"]) < cautious_threshold:
-        return None
-    return record["meaning"]
+    least = record["least"]
+    if caution is not None and (record["context"], record["meaning"]) == caution[:2]:
+        least = caution[2]
+    return record["meaning"] if engine.accepts(record["scores"], least) else None
 
 
 def is_hazard(record: dict, heard: str | None) -> bool:
@@ -110,12 +108,15 @@ def main() -> None:
     weights = fit(np.array([r["features"] for r in fitted]), np.array([float(r["meaning"] == r["intent"]) for r in fitted]))
     print(f"fitted on {len(fitted)} tuning results: CONFIDENCE_WEIGHTS = "
           f"{tuple(round(float(w), 4) for w in weights[:-1])}, CONFIDENCE_BIAS = {round(float(weights[-1]), 4)}")
-    for threshold in (0.0, 0.8, 0.9, 0.95, 0.98):
-        decisions = [decide(r, threshold) for r in tuning]
-        nos = [d == "no" for r, d in zip(tuning, decisions) if r["intent"] == "no"]
-        print(line(f"tuning, cautious at {threshold}", score(tuning, decisions)),
-              f" real 'no' accepted {sum(nos) / max(1, len(nos)):.0%}")
-    print(f"\nthe engine now (cautious at {engine.ACCEPT_CAUTIOUS_CONFIDENCE}), on what it was not tuned on:")
+    for context, cautious in load_grammar().cautious.items():
+        for intent, least in cautious.items():
+            print(f"\n{intent} in {context} (now at {least}), on the tuning data:")
+            for threshold in (0.0, 0.8, 0.9, 0.95, 0.98):
+                decisions = [decide(r, (context, intent, threshold)) for r in tuning]
+                real = [d == intent for r, d in zip(tuning, decisions) if r["context"] == context and r["intent"] == intent]
+                print(line(f"  least {threshold}", score(tuning, decisions)),
+                      f" real '{intent}' accepted {sum(real)} of {len(real)}")
+    print("\nthe engine now, on what it was not tuned on:")
     groups: dict[str, list[dict]] = defaultdict(list)
     for record in records:
         if record["tuning"]:

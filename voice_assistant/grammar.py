@@ -44,8 +44,9 @@ class ContextPhrases:
     """Normalised sentence → intent (a decoy's name starts with "_")."""
     pronunciations: Mapping[str, str]
     """Word → ARPAbet phones, for words a speech dictionary may lack."""
-    cautious: frozenset[str] = frozenset()
-    """Intents to hear only on strong evidence (a wrong one is worse than asking again)."""
+    cautious: Mapping[str, float] = field(default_factory=dict)
+    """Intent → the least confidence it is heard at, for intents where a wrong one is worse
+    than asking again (a recognizer reporting calibrated confidence applies it)."""
 
     @property
     def sentences(self) -> list[str]:
@@ -97,10 +98,10 @@ class Grammar:
 
     def __init__(self, directory: Path, document: dict[str, Any], contexts: dict[str, tuple[str, ...]],
                  pronunciations: Mapping[str, str] | None = None,
-                 cautious: Mapping[str, frozenset[str]] | None = None):
+                 cautious: Mapping[str, Mapping[str, float]] | None = None):
         self.directory = directory
         self.pronunciations: Mapping[str, str] = pronunciations or {}
-        self.cautious: Mapping[str, frozenset[str]] = cautious or {}
+        self.cautious: Mapping[str, Mapping[str, float]] = cautious or {}
         self._document = document
         self.contexts: Mapping[str, tuple[str, ...]] = contexts
         self._all = Intents.from_dict(document)
@@ -196,7 +197,7 @@ class Grammar:
     def phrases(self, context: str) -> ContextPhrases:
         """What a speech engine needs to listen in ``context``."""
         meanings = {text: intent for intent, text in self.sentences(context)}
-        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, frozenset()))
+        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, {}))
 
 
 def _slot_value(value: Any) -> Any:
@@ -310,8 +311,9 @@ def _expand_groups(path: Path, where: str, members: list[str], groups: dict[str,
     return names
 
 
-def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
-    """Each context's intents, and the intents each context is cautious about."""
+def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple[str, ...]],
+                                                                  dict[str, dict[str, float]]]:
+    """Each context's intents, and the least confidence for the intents each context is cautious about."""
     document = load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("contexts"), dict):
         raise DataFileError(f"{path}: expected a mapping with 'contexts'")
@@ -335,14 +337,18 @@ def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple
     cautious_node = document.get("cautious") or {}
     if not isinstance(cautious_node, dict):
         raise DataFileError(f"{path}: cautious: expected a mapping of context to intents")
-    cautious: dict[str, frozenset[str]] = {}
+    cautious: dict[str, dict[str, float]] = {}
     for context, members in cautious_node.items():
-        if context not in contexts or not isinstance(members, list):
-            raise DataFileError(f"{path}: cautious.{context}: expected a known context with a list of intents")
-        unknown = [str(m) for m in members if str(m) not in contexts[context]]
-        if unknown:
-            raise DataFileError(f"{path}: cautious.{context}: '{unknown[0]}' is not heard in that context")
-        cautious[str(context)] = frozenset(str(m) for m in members)
+        if context not in contexts or not isinstance(members, dict):
+            raise DataFileError(f"{path}: cautious.{context}: expected a known context with a mapping of "
+                                "intent to least confidence")
+        for intent, least in members.items():
+            if not isinstance(intent, str) or intent not in contexts[context]:
+                raise DataFileError(f"{path}: cautious.{context}: '{intent}' is not heard in that context "
+                                    "(quote yes and no: YAML reads them as true and false)")
+            if isinstance(least, bool) or not isinstance(least, (int, float)) or not 0 < least < 1:
+                raise DataFileError(f"{path}: cautious.{context}.{intent}: expected a confidence between 0 and 1")
+        cautious[str(context)] = {intent: float(least) for intent, least in members.items()}
     return contexts, cautious
 
 

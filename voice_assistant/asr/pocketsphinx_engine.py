@@ -84,13 +84,13 @@ RESCUE_SCORE_PER_FRAME = -34.0
 RESCUE_AGREEMENT = 0.75
 # The same evidence, with the utterance's length, goes through a logistic model to give the
 # chance the result is right: the confidence reported. An intent the context is cautious
-# about ("no" to a red-flag question, the start phrase when idle) must also reach
-# ACCEPT_CAUTIOUS_CONFIDENCE; a doubtful one is rejected, so the question is asked again
-# instead of a red flag being missed. Fitted by benchmarks/calibrate.py on the tuning voices
-# and rooms only (tests/speechgen.py marks them); the README reports the held-out figures.
+# about ("no" to a red-flag question, the start phrase when idle) must also reach the least
+# confidence grammars/contexts.yaml gives it; a doubtful one is rejected, so the question is
+# asked again instead of a red flag being missed. Fitted by benchmarks/calibrate.py on the
+# tuning voices and rooms only (tests/speechgen.py marks them); the README reports the
+# held-out figures.
 CONFIDENCE_WEIGHTS = (0.0382, 0.4211, 1.3262, 0.6387, -1.5331)
 CONFIDENCE_BIAS = 20.3402
-ACCEPT_CAUTIOUS_CONFIDENCE = 0.95
 _LOG_BASE = math.log(1.0001)
 BETWEEN_CONTEXTS = "_between_contexts"
 """The stand-in search's name (a context is never named with a leading underscore)."""
@@ -114,12 +114,13 @@ def confidence(scores: dict) -> float:
     return round(1.0 / (1.0 + math.exp(-total)), 3)
 
 
-def accepts(scores: dict, cautious: bool) -> bool:
-    """Whether the evidence is enough to take the grammar's result (more for a cautious intent)."""
+def accepts(scores: dict, least_confidence: float = 0.0) -> bool:
+    """Whether the evidence is enough to take the grammar's result (and, for an intent the
+    context is cautious about, its confidence reaches ``least_confidence``)."""
     enough = scores["gap"] >= ACCEPT_GAP_TO_PHONE_LOOP or (
         scores["per_frame"] >= ACCEPT_SCORE_PER_FRAME and scores["agreement"] > 0) or (
         scores["per_frame"] >= RESCUE_SCORE_PER_FRAME and scores["agreement"] >= RESCUE_AGREEMENT)
-    return enough and (not cautious or confidence(scores) >= ACCEPT_CAUTIOUS_CONFIDENCE)
+    return enough and (not least_confidence or confidence(scores) >= least_confidence)
 
 
 def _log_score(probability: float) -> float:
@@ -191,7 +192,7 @@ class PocketsphinxRecognizer:
             streaming.set_cmn(TYPICAL_CMN)
         self._graphs: dict[str, tuple[int, int, list[tuple]]] = {}
         self._meanings: Mapping[str, str] = {}
-        self._cautious: frozenset[str] = frozenset()
+        self._cautious: Mapping[str, float] = {}
         self._audio: list[bytes] = []
         self._floor = NoiseFloor()
         self.context = ""
@@ -283,5 +284,5 @@ class PocketsphinxRecognizer:
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
         self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "per_frame": round(per_frame, 3),
                             "agreement": round(agreement, 3), "frames": frames, "same_intent": float(same_intent)}
-        accepted = accepts(self.last_scores, cautious=meaning.get(text) in self._cautious)
+        accepted = accepts(self.last_scores, self._cautious.get(meaning.get(text, ""), 0.0))
         return Transcript(text if accepted else "", confidence(self.last_scores))
