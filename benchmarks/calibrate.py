@@ -8,8 +8,9 @@ frame, agreement with a free decode, its length). A logistic model turns that ev
 the chance that the hypothesis means what was said; it is fitted only on the voices and rooms
 marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
 tuning data, what other least confidences for each cautious intent would do (hazards, and how
-many of that intent's real requests still get through), and last what the engine's current constants do per held-out voice and room,
-with how well the confidence matches the share of results that were right.
+many of that intent's real requests still get through), and last what the engine's current
+constants do per held-out voice and room, with how well the confidence matches the share of
+results that were right.
 """
 
 from __future__ import annotations
