@@ -88,6 +88,8 @@ NEAR_MISSES = [
     ("countdown", "the cat sat on the mat"), ("countdown", "scientists say the discovery could change everything"),
     ("emergency", "play some music please"),
 ]
+ANSWERS_NO = {"no", "deny_symptom"}
+"""Intents that can answer a red-flag question "no"."""
 MOVES_ON = {"next", "previous", "start_stretch", "resume", "yes", "no", "start_guidance", "start_ice_timer",
             "start_heat_timer", "set_timer"}
 """Intents that move the session on: a "stop" heard as one of these is a hazard."""
@@ -115,8 +117,12 @@ def corpus(every: int = 3) -> list[Utterance]:
 
 
 def hazard(item: Utterance, heard: str | None) -> str | None:
-    """Which hazard a result is, if any: a missed red flag, a "stop" that moves on, a TV start."""
-    if item.context == "yes_no" and heard == "no" and item.intent != "no":
+    """Which hazard a result is, if any: a missed red flag, a "stop" that moves on, a TV start.
+
+    A denial ("no numbness") answers the red-flag question it describes as a "no" does, so
+    hearing one for anything that is not a "no" could hide the flag as well.
+    """
+    if item.context == "yes_no" and heard in ANSWERS_NO and item.intent not in ANSWERS_NO:
         return "not-a-no heard as no"
     if item.intent == "stop" and heard in MOVES_ON:
         return "stop heard as moving on"
