@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voice_assistant.dialog import Dialog
+from voice_assistant.dialog import Dialog, DialogSettings
 from voice_assistant.names import State
 from voice_assistant.events import Heard, Listen, Log, Say, Tick
 
@@ -158,6 +158,43 @@ def test_see_doctor_gives_reasons_and_no_stretch(content):
         assert not logs(stretch, "countdown_started")
 
 
+# ---------------------------------------------------------------- a "no" heard with doubt
+DOUBTFUL = 0.96
+"""A recognised "no" the recogniser accepted but is not sure of (below sure_no_confidence)."""
+DOUBTFUL_NO = "doubtful no"
+
+
+def test_a_doubtful_no_is_asked_again_and_a_second_one_counts(content):
+    run = Run(content)
+    run.hear("start_guidance")
+    first = content.triage.flags[0]
+    assert DOUBTFUL < DialogSettings().sure_no_confidence
+    out = run.hear("no", confidence=DOUBTFUL)
+    assert not logs(out, "answer")
+    assert logs(out, "answer_doubted") == [{"flag": first.id}]
+    assert said(out) == list(content.triage.to_be_sure) + list(first.question)
+    out = run.hear("no", confidence=DOUBTFUL)
+    assert logs(out, "answer") == [{"flag": first.id, "answer": "no"}]
+    second = content.triage.flags[1]
+    out = run.hear("deny_symptom", {"flag": second.id}, confidence=DOUBTFUL)
+    assert logs(out, "answer_doubted") == [{"flag": second.id}], "each question has its own doubt"
+
+
+def test_after_a_doubtful_no_a_yes_or_a_sure_no_counts_and_doubt_is_not_unclear(content):
+    run = Run(content)
+    run.hear("start_guidance")
+    run.hear("no", confidence=DOUBTFUL)
+    out = run.hear("yes", confidence=DOUBTFUL)
+    assert logs(out, "answer") == [{"flag": "cauda_equina", "answer": "yes"}]
+    run = Run(content)
+    run.hear("start_guidance")
+    run.hear("no", confidence=DOUBTFUL)
+    out = run.hear(None)
+    assert not logs(out, "answer"), "one unclear answer after a doubt is still only one"
+    out = run.hear("no", confidence=DialogSettings().sure_no_confidence)
+    assert logs(out, "answer") == [{"flag": "cauda_equina", "answer": "no"}]
+
+
 # ---------------------------------------------------------------- interruptions mixed in
 INTERRUPTIONS = [
     [("help", {})], [("explain_causes", {})], [("time_left", {})], [("set_timer", {"minutes": 1}), "wait"],
@@ -174,13 +211,15 @@ class Run:
         self.now = 0.0
         self.actions: list = []
         self.heard_after: list[tuple[str | None, list]] = []
+        self.confidences: list[float | None] = []
 
-    def hear(self, intent: str | None, slots=None) -> list:
+    def hear(self, intent: str | None, slots=None, confidence: float | None = None) -> list:
         last = next((a.text for a in reversed(self.actions) if isinstance(a, Say)), None)
         self.now += 1.0
-        out = self.dialog.handle(Heard(intent or "mumble", intent, slots or {}), self.now)
+        out = self.dialog.handle(Heard(intent or "mumble", intent, slots or {}, confidence), self.now)
         self.actions.extend(out)
         self.heard_after.append((last, out))
+        self.confidences.append(confidence)
         return out
 
     def wait(self, seconds: float) -> None:
@@ -197,6 +236,17 @@ class Run:
                 self.wait(61.0)
             else:
                 self.hear(*step)
+
+
+def a_doubtful_no_never_counts_alone(run: Run) -> None:
+    """A doubtful "no" is taken only after an earlier doubtful "no" to the same question."""
+    doubted: set[str] = set()
+    for out, confidence in zip((out for _, out in run.heard_after), run.confidences):
+        for record in logs(out, "answer"):
+            if record["answer"] == "no" and confidence == DOUBTFUL:
+                assert record["flag"] in doubted, record
+            doubted.discard(record["flag"])
+        doubted.update(record["flag"] for record in logs(out, "answer_doubted"))
 
 
 def answers_follow_their_questions(run: Run, content) -> None:
@@ -226,7 +276,7 @@ def test_every_combination_with_interruptions_before_each_answer(content, combo)
     answers_follow_their_questions(run, content)
 
 
-ANSWER = st.sampled_from(["yes", "no", None])
+ANSWER = st.sampled_from(["yes", "no", None, DOUBTFUL_NO])
 STEP = st.one_of(ANSWER.map(lambda a: ("answer", a)), st.sampled_from(INTERRUPTIONS).map(lambda i: ("interrupt", i)),
                  st.floats(min_value=0, max_value=400, allow_nan=False).map(lambda s: ("wait", s)))
 
@@ -239,13 +289,16 @@ def test_interrupted_questions_never_bind_an_answer_to_the_wrong_question(conten
     for kind, value in steps:
         if run.dialog.state != State.TRIAGE and kind == "answer":
             continue
-        if kind == "answer":
+        if kind == "answer" and value == DOUBTFUL_NO:
+            run.hear("no", confidence=DOUBTFUL)
+        elif kind == "answer":
             run.hear(value)
         elif kind == "interrupt":
             run.interrupt(value)
         else:
             run.wait(value)
     answers_follow_their_questions(run, content)
+    a_doubtful_no_never_counts_alone(run)
     answers = {r["flag"]: r["answer"] for r in logs(run.actions, "answer")}
     for record in logs(run.actions, "triage"):
         present = [f for f in content.triage.flags if record["answers"].get(f.id) != "no"]

@@ -55,6 +55,7 @@ class TriageContent:
     intro: Lines
     unclear: Lines
     counted_as_yes: Lines
+    to_be_sure: Lines
     silence: Lines
     flags: tuple[RedFlag, ...]
     outcomes: Mapping[str, Lines]
@@ -281,8 +282,8 @@ def _root(directory: Path, name: str) -> _Node:
 
 def _load_triage(directory: Path) -> TriageContent:
     root = _root(directory, "triage.yaml").mapping(
-        ("intro", "unclear", "counted_as_yes", "silence", "emergency_reminder_hours", "volunteered", "flags",
-         "outcomes")
+        ("intro", "unclear", "counted_as_yes", "to_be_sure", "silence", "emergency_reminder_hours", "volunteered",
+         "flags", "outcomes")
     )
     flags = []
     for node in root.get("flags").elements():
@@ -321,6 +322,7 @@ def _load_triage(directory: Path) -> TriageContent:
         intro=root.get("intro").lines(),
         unclear=root.get("unclear").lines(),
         counted_as_yes=root.get("counted_as_yes").lines(),
+        to_be_sure=root.get("to_be_sure").lines(),
         silence=root.get("silence").lines(),
         flags=tuple(flags),
         outcomes=outcomes,

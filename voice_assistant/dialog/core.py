@@ -217,7 +217,7 @@ class Dialog:
         elif intent == Intent.PAUSE and self.state != State.PAUSED:
             self._pause(reply)
         elif self.state == State.TRIAGE:
-            self._on_triage(reply, intent, slots)
+            self._on_triage(reply, intent, slots, heard.confidence)
         elif self.state == State.GUIDANCE:
             self._on_guidance(reply, intent, slots)
         elif self.state == State.COUNTDOWN and intent == Intent.NEXT:
@@ -308,7 +308,7 @@ class Dialog:
             self._prompt(reply, self._last_prompt)
 
     # ----------------------------------------------------------------- the questions
-    def _on_triage(self, reply: Reply, intent: Intent, slots: Mapping[str, Any]) -> None:
+    def _on_triage(self, reply: Reply, intent: Intent, slots: Mapping[str, Any], confidence: float | None) -> None:
         asked = self._question_asked_last(reply)
         flag = self.interview.current.id
         if intent == Intent.REPEAT:
@@ -320,6 +320,9 @@ class Dialog:
         if intent == Intent.YES:
             finished = self.interview.answer(reply, Answer.YES)
         elif intent == Intent.NO or (intent == Intent.DENY_SYMPTOM and slots.get("flag") == flag == asked):
+            doubtful = confidence is not None and confidence < self.settings.sure_no_confidence
+            if doubtful and not self.interview.doubtful_no(reply):
+                return
             finished = self.interview.answer(reply, Answer.NO)
         else:
             finished = self.interview.unclear(reply)  # "okay", or a description of another question

@@ -20,6 +20,7 @@ class Interview:
         self.answers: dict[str, Answer] = {}
         self._index = 0
         self._unclear = 0
+        self._doubted = False
 
     @property
     def current(self) -> RedFlag:
@@ -56,6 +57,18 @@ class Interview:
         self.ask(reply, reworded=True)
         return False
 
+    def doubtful_no(self, reply: Reply) -> bool:
+        """A "no" heard with some doubt. The first is asked again to be sure (it is not an
+        unclear answer: it does not count towards the flag being present); the second counts.
+        True when it counts."""
+        if self._doubted:
+            return True
+        self._doubted = True
+        reply.log("answer_doubted", flag=self.current.id)
+        reply.say_lines(self.content.to_be_sure)
+        self.ask(reply)
+        return False
+
     def volunteer(self, reply: Reply, flag_id: str) -> bool:
         """A red-flag symptom said in words: the flag is present. True if that ends the questions."""
         flag = next(f for f in self.content.flags if f.id == flag_id)
@@ -67,6 +80,7 @@ class Interview:
         self.answers[flag.id] = answer
         if flag.id == self.current.id:
             self._unclear = 0
+            self._doubted = False
         details = {"volunteered": True} if volunteered else {}
         reply.log("answer", flag=flag.id, answer=answer.value, **details)
 
