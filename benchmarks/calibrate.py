@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from speech_corpus import Utterance, hazard  # noqa: E402
+from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
 from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
@@ -78,8 +78,10 @@ def decide(record: dict, caution: tuple[str, str, float] | None = None) -> str |
 
 
 def is_hazard(record: dict, heard: str | None) -> bool:
+    """A hazard the dialog acts on at once (a doubtful "no" is asked again, not counted)."""
     item = Utterance(record["context"], record["text"], record["intent"], record["single_word"])
-    return hazard(item, heard) is not None
+    confidence = engine.confidence(record["scores"]) if record["features"] is not None else None
+    return hazard(item, heard, confidence) not in (None, DOUBTED_NO)
 
 
 def score(records: list[dict], decisions: list[str | None]) -> dict:

@@ -8,7 +8,7 @@ Speech is synthesised offline (tests/speechgen.py) from the development corpus
 figures that count are the held-out ones. For each voice and room: intent accuracy on
 in-grammar speech, single-word accuracy, false accepts on out-of-grammar speech, hazards (a
 not-"no" heard as "no" in the safety questions, "stop" heard as moving on, a start from
-chatter) and decode time after the end of speech (median, p95). How well ``confidence``
+chatter; a doubtful "no", which the dialog asks again, is counted apart) and decode time after the end of speech (median, p95). How well ``confidence``
 matches the share of accepted results that were right is reported by benchmarks/calibrate.py
 from the results ``--jsonl`` writes.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from speech_corpus import corpus, hazard  # noqa: E402
+from speech_corpus import DOUBTED_NO, corpus, hazard  # noqa: E402
 from speechgen import ROOMS, TUNING_ROOMS, VOICES, speech  # noqa: E402
 
 from voice_assistant.asr.select import make_recognizer  # noqa: E402
@@ -47,12 +47,13 @@ def summary(results: list[dict]) -> str:
     right = sum(r["heard"] == r["intent"] for r in inside)
     single_right = sum(r["heard"] == r["intent"] for r in single)
     accepted = sum(r["heard"] is not None for r in outside)
-    hazards = [r for r in results if r["hazard"]]
+    hazards = [r for r in results if r["hazard"] and r["hazard"] != DOUBTED_NO]
+    doubted = [r for r in results if r["hazard"] == DOUBTED_NO]
     decode = [r["decode_ms"] for r in results]
     return (f"accuracy {right / max(1, len(inside)):6.1%} ({right}/{len(inside)})  "
             f"single words {single_right / max(1, len(single)):6.1%}  "
             f"false accepts {accepted / max(1, len(outside)):5.1%} ({accepted}/{len(outside)})  "
-            f"hazards {len(hazards)}  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
+            f"hazards {len(hazards)} (+{len(doubted)} asked again)  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
 
 
 def main() -> None:
@@ -85,7 +86,7 @@ def main() -> None:
                 record = {"voice": voice_name, "room": room, "context": item.context, "text": item.text,
                           "intent": item.intent, "single_word": item.single_word, "heard": result["intent"],
                           "said": result["text"], "confidence": result["confidence"],
-                          "decode_ms": result["decode_ms"], "hazard": hazard(item, result["intent"]),
+                          "decode_ms": result["decode_ms"], "hazard": hazard(item, result["intent"], result["confidence"]),
                           "scores": getattr(recognizer, "last_scores", None)}
                 results.append(record)
                 if out:

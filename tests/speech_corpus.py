@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voice_assistant.dialog.settings import DialogSettings
 from voice_assistant.grammar import packaged_grammars_dir
 from voice_assistant.phrasebook import load_phrases
 
@@ -90,6 +91,8 @@ NEAR_MISSES = [
 ]
 ANSWERS_NO = {"no", "deny_symptom"}
 """Intents that can answer a red-flag question "no"."""
+DOUBTED_NO = "not-a-no heard as a doubtful no, asked again"
+"""Not a hazard by itself: the dialog asks the question again (see ``hazard``)."""
 MOVES_ON = {"next", "previous", "start_stretch", "resume", "yes", "no", "start_guidance", "start_ice_timer",
             "start_heat_timer", "set_timer"}
 """Intents that move the session on: a "stop" heard as one of these is a hazard."""
@@ -116,14 +119,17 @@ def corpus(every: int = 3) -> list[Utterance]:
     return items
 
 
-def hazard(item: Utterance, heard: str | None) -> str | None:
+def hazard(item: Utterance, heard: str | None, confidence: float | None = None) -> str | None:
     """Which hazard a result is, if any: a missed red flag, a "stop" that moves on, a TV start.
 
     A denial ("no numbness") answers the red-flag question it describes as a "no" does, so
-    hearing one for anything that is not a "no" could hide the flag as well.
+    hearing one for anything that is not a "no" could hide the flag as well. One heard with
+    less confidence than the dialog's ``sure_no_confidence`` is asked again rather than taken:
+    that is ``DOUBTED_NO``, counted apart (it takes a second mistake in a row to do harm).
     """
     if item.context == "yes_no" and heard in ANSWERS_NO and item.intent not in ANSWERS_NO:
-        return "not-a-no heard as no"
+        doubted = confidence is not None and confidence < DialogSettings().sure_no_confidence
+        return DOUBTED_NO if doubted else "not-a-no heard as no"
     if item.intent == "stop" and heard in MOVES_ON:
         return "stop heard as moving on"
     if item.context == "idle" and heard == "start_guidance" and item.intent != "start_guidance":
