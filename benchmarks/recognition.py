@@ -8,7 +8,8 @@ Speech is synthesised offline (tests/speechgen.py) from the development corpus
 figures that count are the held-out ones. For each voice and room: intent accuracy on
 in-grammar speech, single-word accuracy, false accepts on out-of-grammar speech, hazards (a
 not-"no" heard as "no" in the safety questions, "stop" heard as moving on, a start from
-chatter; a doubtful "no", which the dialog asks again, is counted apart) and decode time after the end of speech (median, p95). How well ``confidence``
+chatter, a timer cancelled by mistake; a doubtful "no", which the dialog asks again, is
+counted apart) and decode time after the end of speech (median, p95). How well ``confidence``
 matches the share of accepted results that were right is reported by benchmarks/calibrate.py
 from the results ``--jsonl`` writes.
 """

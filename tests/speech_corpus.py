@@ -120,7 +120,8 @@ def corpus(every: int = 3) -> list[Utterance]:
 
 
 def hazard(item: Utterance, heard: str | None, confidence: float | None = None) -> str | None:
-    """Which hazard a result is, if any: a missed red flag, a "stop" that moves on, a TV start.
+    """Which hazard a result is, if any: a missed red flag, a "stop" that moves on, a TV start,
+    a timer cancelled by something else (the pack stays on with no alert to take it off).
 
     A denial ("no numbness") answers the red-flag question it describes as a "no" does, so
     hearing one for anything that is not a "no" could hide the flag as well. One heard with
@@ -134,4 +135,6 @@ def hazard(item: Utterance, heard: str | None, confidence: float | None = None) 
         return "stop heard as moving on"
     if item.context == "idle" and heard == "start_guidance" and item.intent != "start_guidance":
         return "start from chatter"
+    if heard == "cancel_timer" and item.intent != "cancel_timer":
+        return "timer cancelled by mistake"
     return None
