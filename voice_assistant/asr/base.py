@@ -28,7 +28,8 @@ class Recognizer(Protocol):
         """Start an utterance."""
 
     def forget(self) -> None:
-        """Drop what earlier utterances taught it (room, voice), so the next is judged afresh."""
+        """Drop what it can of what earlier utterances taught it (room, voice) before a file is
+        judged on its own (see ``transcribe.recognise`` for what pocketsphinx keeps)."""
 
     def accept(self, audio: np.ndarray) -> None:
         """Feed int16 16 kHz mono samples of the current utterance."""
