@@ -97,7 +97,9 @@ BETWEEN_CONTEXTS = "_between_contexts"
 
 # Where the streaming decoders' running normalisation starts: the value it settles at after
 # a few utterances of ordinary speech (measured on the test corpus), so the first utterance
-# of a session is judged like the later ones.
+# of a session starts from a likely mean. It is still judged somewhat differently from the
+# later ones: pocketsphinx's live normalisation keeps a history this does not set (see
+# transcribe.recognise).
 TYPICAL_CMN = "45.64,2.41,-2.48,0.25,-1.92,-3.72,-2.14,-5.35,-1.09,3.58,0.80,2.12,-5.10"
 
 
