@@ -27,13 +27,16 @@ class Terminal:
         self.name = f"va-{tmp_path.name}"[:40]
         self.done = tmp_path / "exit-code"
         self.drawn = tmp_path / "drawn"
+        piping = tmp_path / "piping"
         command = " ".join([sys.executable, "-m", "voice_assistant", *args])
-        # Everything written to the terminal also goes to ``drawn`` (set up in the same tmux
-        # call, before the command has started): a screen shown for a moment is not missed.
+        # Everything written to the terminal also goes to ``drawn``, so a screen shown for a
+        # moment is not missed. The command waits until the pipe is in place.
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "34",
-                        f"cd {ROOT} && sleep 0.2 && {command} 2>{tmp_path / 'stderr'}; echo $? > {self.done}; sleep 60",
+                        f"until [ -e {piping} ]; do sleep 0.05; done; cd {ROOT} && {command} "
+                        f"2>{tmp_path / 'stderr'}; echo $? > {self.done}; sleep 60",
                         ";", "pipe-pane", "-t", self.name, f"cat >> {self.drawn}"],
                        check=True)
+        piping.touch()
 
     def screen(self) -> str:
         return subprocess.run(["tmux", "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True,

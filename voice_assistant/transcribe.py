@@ -16,7 +16,7 @@ CHUNK_SAMPLES = SAMPLE_RATE // 10  # stream in 100 ms pieces, as a microphone wo
 
 
 def recognise(recognizer: Recognizer, grammar: Grammar, context: str, samples) -> dict:
-    """Stream one recording, judged afresh; ``decode_ms`` is the time from the last sample to the result.
+    """Stream one recording; ``decode_ms`` is the time from the last sample to the result.
 
     The recognizer first forgets what it can of earlier recordings (pocketsphinx: the running
     cepstral mean goes back to a typical value). pocketsphinx's live normalisation still keeps
