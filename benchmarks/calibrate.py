@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/calibrate.py results.jsonl [more.jsonl]
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
-frame, agreement with a free decode, its length). A logistic model turns that evidence into
+frame, agreement with a free decode, its length, its fit against the free decode's words). A
+logistic model turns that evidence into
 the chance that the hypothesis means what was said; it is fitted only on the voices and rooms
 marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
 tuning data, what other least confidences for each cautious intent would do (hazards, and how

@@ -34,9 +34,6 @@ class FakeRecognizer:
     def set_context(self, context: str) -> None:
         self.context = context
 
-    def forget(self) -> None:
-        """Nothing to forget."""
-
     def begin(self) -> None:
         self.utterances.append(self.context)
         self.samples = 0

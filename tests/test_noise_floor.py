@@ -58,3 +58,12 @@ def test_the_same_recording_always_gets_the_same_noise():
     first = stream(floor, audio)[1]
     assert np.array_equal(first, stream(floor, audio, chunk=1600)[1]), "chunking does not change it"
     assert np.array_equal(first, stream(floor, audio)[1]), "nor what came before"
+
+
+@pytest.mark.parametrize("chunk", [160, 480, 1600, 7000])
+def test_the_onset_is_where_speech_began_however_the_audio_is_chunked(chunk):
+    floor = NoiseFloor()
+    stream(floor, utterance(silence=0.4), chunk=chunk)
+    assert floor.onset == 6400
+    stream(floor, np.zeros(8000, dtype=np.int16), chunk=chunk)
+    assert floor.onset is None, "no speech, no onset; and the last utterance's is forgotten"

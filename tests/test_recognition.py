@@ -36,7 +36,7 @@ def accuracy(recognizer, grammar, condition):
 
 @pytest.mark.parametrize("text, intent", [("no", "no"), ("nope", "no"), ("yes", "yes"), ("not really", "no")])
 def test_short_answers_survive_a_quiet_hiss(pocketsphinx, grammar, text, intent):
-    """Streaming normalisation once heard a hissy "no" as "help"; the grammar now decodes whole utterances."""
+    """A running normalisation carried over from earlier audio once heard a hissy "no" as "help"."""
     import numpy as np
 
     rng = np.random.default_rng(1)
@@ -206,3 +206,14 @@ def test_a_context_compiled_again_after_switching_away_still_hears_its_words(poc
         pocketsphinx.set_context(context)
     assert recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))["intent"] == "no"
     assert recognise(pocketsphinx, grammar, "guidance", read_wav(speech("next")))["intent"] == "next"
+
+
+def test_a_new_utterance_has_no_words_until_its_own_are_heard(pocketsphinx, grammar):
+    """The words so far end an utterance early when they make a whole sentence: the last
+    utterance's must not stand in for them."""
+    assert recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))["intent"] == "no"
+    pocketsphinx.begin()
+    pocketsphinx.accept(read_wav(speech("yes"))[:1600])
+    assert pocketsphinx.partial() == ""
+    pocketsphinx.end()
+

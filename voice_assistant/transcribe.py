@@ -18,13 +18,10 @@ CHUNK_SAMPLES = SAMPLE_RATE // 10  # stream in 100 ms pieces, as a microphone wo
 def recognise(recognizer: Recognizer, grammar: Grammar, context: str, samples) -> dict:
     """Stream one recording; ``decode_ms`` is the time from the last sample to the result.
 
-    The recognizer first forgets what it can of earlier recordings (pocketsphinx: the running
-    cepstral mean goes back to a typical value). pocketsphinx's live normalisation still keeps
-    some history, so a file's evidence can shift a little with what came before it: most for
-    the first file of a run (one near miss had a phone-loop gap of -21 first, -14 after
-    another file). The benchmarks decode a voice's files in a row, as a session hears them.
-    """
-    recognizer.forget()
+    pocketsphinx takes each utterance's normalisation from its own opening, but its decoders
+    still carry a little from one utterance to the next, so a file's scores can shift slightly
+    with what came before it (the benchmarks decode a voice's files in a row, as a session
+    hears them)."""
     recognizer.set_context(context)
     recognizer.begin()
     for start in range(0, len(samples), CHUNK_SAMPLES):

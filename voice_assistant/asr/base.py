@@ -27,10 +27,6 @@ class Recognizer(Protocol):
     def begin(self) -> None:
         """Start an utterance."""
 
-    def forget(self) -> None:
-        """Drop what it can of what earlier utterances taught it (room, voice) before a file is
-        judged on its own (see ``transcribe.recognise`` for what pocketsphinx keeps)."""
-
     def accept(self, audio: np.ndarray) -> None:
         """Feed int16 16 kHz mono samples of the current utterance."""
 

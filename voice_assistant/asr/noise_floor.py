@@ -40,6 +40,9 @@ class NoiseFloor:
         self._partial = np.zeros(0, dtype=np.float64)
         self._loudest = 0.0
         self._since_onset: int | None = None
+        self._measured = 0
+        self.onset: int | None = None
+        """Where speech began, in samples from the utterance's start (None until heard)."""
         self._noise = np.random.default_rng(0)
 
     def push(self, audio: np.ndarray) -> np.ndarray:
@@ -70,9 +73,12 @@ class NoiseFloor:
             levels = np.sqrt(np.mean(blocks ** 2, axis=1))
             self._loudest = max(self._loudest, float(levels.max()))
             if self._since_onset is None and self._loudest >= ONSET_RMS:
-                self._since_onset = (len(levels) - int(np.argmax(levels >= ONSET_RMS))) * LEVEL_BLOCK
+                first = int(np.argmax(levels >= ONSET_RMS))
+                self.onset = self._measured + first * LEVEL_BLOCK
+                self._since_onset = (len(levels) - first) * LEVEL_BLOCK
             elif self._since_onset is not None:
                 self._since_onset += whole
+            self._measured += whole
         self._partial = joined[whole:]
 
     def _with_floor(self, samples: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
-from voice_assistant.asr.noise_floor import NoiseFloor
+from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
@@ -77,11 +77,16 @@ def missing_words(grammar: Grammar) -> list[str]:
 # gets on the same audio. In-grammar speech fits the grammar almost as well as the phone
 # loop; other speech does not. A second route accepts a fair grammar score that a free
 # decode with the general English model agrees with (in words, or in meaning: "no" for
-# "nope"). Scores are log base 1.0001 per 10 ms frame.
+# "nope"). Either way, the grammar's words must fit the audio nearly as well as the free
+# decode's own words: chatter the free decode hears word for word ("the cat sat on the mat",
+# forced onto "heat pad's on now") fits its own words better, while a right result fits at
+# least as well as whatever the free decode made of it. Scores are log base 1.0001 per 10 ms
+# frame.
 ACCEPT_GAP_TO_PHONE_LOOP = -15.0
-ACCEPT_SCORE_PER_FRAME = -24.0
-RESCUE_SCORE_PER_FRAME = -34.0
+ACCEPT_SCORE_PER_FRAME = -23.0
+RESCUE_SCORE_PER_FRAME = -40.0
 RESCUE_AGREEMENT = 0.75
+LEAST_GAP_TO_FREE_DECODE = -2.0
 # The same evidence, with the utterance's length, goes through a logistic model to give the
 # chance the result is right: the confidence reported. An intent the context is cautious
 # about ("no" to a red-flag question, the start phrase when idle) must also reach the least
@@ -89,25 +94,24 @@ RESCUE_AGREEMENT = 0.75
 # asked again instead of a red flag being missed. Fitted by benchmarks/calibrate.py on the
 # tuning voices and rooms only (tests/speechgen.py marks them); the README reports the
 # held-out figures.
-CONFIDENCE_WEIGHTS = (0.0382, 0.4211, 1.3262, 0.6387, -1.5331)
-CONFIDENCE_BIAS = 20.3402
+CONFIDENCE_WEIGHTS = (-0.0342, 0.3497, 0.1392, 0.9754, -2.3441, 0.2569)
+CONFIDENCE_BIAS = 21.2812
 _LOG_BASE = math.log(1.0001)
 BETWEEN_CONTEXTS = "_between_contexts"
 """The stand-in search's name (a context is never named with a leading underscore)."""
 
-# Where the streaming decoders' running normalisation starts: the value it settles at after
-# a few utterances of ordinary speech (measured on the test corpus), so the first utterance
-# of a session starts from a likely mean. It is still judged somewhat differently from the
-# later ones: pocketsphinx's live normalisation keeps a history this does not set (see
-# transcribe.recognise).
-TYPICAL_CMN = "45.64,2.41,-2.48,0.25,-1.92,-3.72,-2.14,-5.35,-1.09,3.58,0.80,2.12,-5.10"
+MEAN_BEFORE_ONSET = LOOKAHEAD
+"""Samples of room before speech began that go into an utterance's cepstral mean, with the
+noise floor's ``LOOKAHEAD`` of speech after it (a longer stretch of speech, 0.8 s or 1.5 s,
+was no better with reverberation and left long decodes for short utterances)."""
 
 
 def confidence_features(scores: dict) -> list[float]:
     """The evidence a confidence is computed from: fit to the phone loop, score per frame,
-    agreement with the free decode (in words, and in meaning), and the utterance's length."""
+    agreement with the free decode (in words, and in meaning), the utterance's length, and
+    fit against the free decode's words."""
     return [float(scores["gap"]), float(scores["per_frame"]), float(scores["agreement"]),
-            float(scores["same_intent"]), math.log(max(1, int(scores["frames"])))]
+            float(scores["same_intent"]), math.log(max(1, int(scores["frames"]))), float(scores["free_gap"])]
 
 
 def confidence(scores: dict) -> float:
@@ -122,6 +126,7 @@ def accepts(scores: dict, least_confidence: float = 0.0) -> bool:
     enough = scores["gap"] >= ACCEPT_GAP_TO_PHONE_LOOP or (
         scores["per_frame"] >= ACCEPT_SCORE_PER_FRAME and scores["agreement"] > 0) or (
         scores["per_frame"] >= RESCUE_SCORE_PER_FRAME and scores["agreement"] >= RESCUE_AGREEMENT)
+    enough = enough and scores["free_gap"] >= LEAST_GAP_TO_FREE_DECODE
     return enough and (not least_confidence or confidence(scores) >= least_confidence)
 
 
@@ -148,10 +153,12 @@ def _common_words(a: list[str], b: list[str]) -> int:
 class PocketsphinxRecognizer:
     """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode.
 
-    The free decode and the phone loop run while the audio arrives; their running
-    normalisation starts from a typical value and then follows the room and the voice.
-    The grammar search runs once the utterance has ended, over all of it: normalising over
-    the whole utterance keeps a short "no" in an unfamiliar room from coming out as "help".
+    All three search while the audio arrives, so little is left to do once speech ends.
+    Each utterance's cepstral normalisation starts from its own first moments: the room just
+    before speech began and the first 0.3 s of speech (the noise floor holds audio back that
+    long anyway), and then follows the utterance. Starting from a fixed or a carried-over mean
+    heard a short "no" in an unfamiliar room as "help", and the free decode heard "film if"
+    for "nope"; waiting for the whole utterance cost ~60 ms after the end of speech.
     """
 
     engine = "pocketsphinx"
@@ -190,12 +197,10 @@ class PocketsphinxRecognizer:
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
-        for streaming in (self._free, self._phones):
-            streaming.set_cmn(TYPICAL_CMN)
         self._graphs: dict[str, tuple[int, int, list[tuple]]] = {}
         self._meanings: Mapping[str, str] = {}
         self._cautious: Mapping[str, float] = {}
-        self._audio: list[bytes] = []
+        self._searching = False
         self._floor = NoiseFloor()
         self.context = ""
         self.last_scores: dict[str, float | str] = {}
@@ -239,52 +244,68 @@ class PocketsphinxRecognizer:
         self._decoder.add_fsg(context, self._decoder.create_fsg(context, start, final, transitions))
         self._decoder.activate_search(context)
 
-    def forget(self) -> None:
-        for streaming in (self._free, self._phones):
-            streaming.set_cmn(TYPICAL_CMN)
-
     def begin(self) -> None:
-        self._audio = []
+        self._searching = False
         self._floor.begin()
-        self._free.start_utt()
-        self._phones.start_utt()
 
     def accept(self, audio: np.ndarray) -> None:
         self._stream(self._floor.push(audio))
 
     def _stream(self, audio: np.ndarray) -> None:
-        if len(audio):
-            data = audio.tobytes()
-            self._audio.append(data)
-            self._free.process_raw(data, False, False)
-            self._phones.process_raw(data, False, False)
+        if not len(audio):
+            return
+        if not self._searching:  # the first audio the noise floor lets go: the opening is in it
+            mean = self._opening_mean(audio)
+            for decoder in self._decoders:
+                decoder.set_cmn(mean)
+                decoder.start_utt()
+            self._searching = True
+        data = audio.tobytes()
+        for decoder in self._decoders:
+            decoder.process_raw(data, False, False)
+
+    @property
+    def _decoders(self) -> tuple[Any, Any, Any]:
+        return self._decoder, self._free, self._phones
+
+    def _opening_mean(self, audio: np.ndarray) -> str:
+        """The cepstral mean of the utterance's first moments: the room just before the onset
+        and the first ``LOOKAHEAD`` of speech (all held back by the noise floor until now)."""
+        onset = self._floor.onset or 0
+        opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD].tobytes()
+        self._phones.start_utt()
+        self._phones.process_raw(opening, True, True)  # features only: no search
+        self._phones.end_utt()
+        return self._phones.get_cmn()
 
     def partial(self) -> str:
-        hyp = self._free.hyp()
+        hyp = self._free.hyp() if self._searching else None  # before that, it is the last utterance's
         return hyp.hypstr.strip() if hyp is not None else ""
 
     def end(self) -> Transcript:
         self._stream(self._floor.flush())
-        whole = b"".join(self._audio)
-        self._free.end_utt()
-        self._phones.end_utt()
-        self._decoder.start_utt()
-        self._decoder.process_raw(whole, False, True)
-        self._decoder.end_utt()
+        if not self._searching:
+            self.last_scores = {"hypothesis": ""}
+            return Transcript("", 0.0)
+        for decoder in self._decoders:
+            decoder.end_utt()
+        self._searching = False
         hyp = self._decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         if not text:
             self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)
         frames = max(1, self._decoder.n_frames())
-        gap = (_acoustic_score(self._decoder) - _acoustic_score(self._phones)) / frames
+        grammar_fit = _acoustic_score(self._decoder)
+        gap = (grammar_fit - _acoustic_score(self._phones)) / frames
+        free_gap = (grammar_fit - _acoustic_score(self._free)) / frames
         per_frame = _log_score(hyp.score) / frames
         free = self._free.hyp()
         heard = free.hypstr.strip() if free is not None else ""
         meaning = self._meanings
         same_intent = heard in meaning and meaning[heard] == meaning.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
-        self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "per_frame": round(per_frame, 3),
+        self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "free_gap": round(free_gap, 3), "per_frame": round(per_frame, 3),
                             "agreement": round(agreement, 3), "frames": frames, "same_intent": float(same_intent)}
         accepted = accepts(self.last_scores, self._cautious.get(meaning.get(text, ""), 0.0))
         return Transcript(text if accepted else "", confidence(self.last_scores))

@@ -61,9 +61,6 @@ class VoskRecognizer:
             self._recognizers[context] = recognizer
         self.context = context
 
-    def forget(self) -> None:
-        """Each utterance starts from a reset recognizer already."""
-
     def begin(self) -> None:
         self._active = self._recognizers[self.context]
         self._active.Reset()
