@@ -273,6 +273,7 @@ class PocketsphinxRecognizer:
         and the first ``LOOKAHEAD`` of speech (all held back by the noise floor until now)."""
         onset = self._floor.onset or 0
         opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD].tobytes()
+        self._phones.reinit_feat()  # else the mean it reports is blended with earlier ones
         self._phones.start_utt()
         self._phones.process_raw(opening, True, True)  # features only: no search
         self._phones.end_utt()
