@@ -13,6 +13,7 @@ import numpy as np
 
 from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
+from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
@@ -154,11 +155,12 @@ class PocketsphinxRecognizer:
     """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode.
 
     All three search while the audio arrives, so little is left to do once speech ends.
-    Each utterance's cepstral normalisation starts from its own first moments: the room just
-    before speech began and the first 0.3 s of speech (the noise floor holds audio back that
-    long anyway), and then follows the utterance. Starting from a fixed or a carried-over mean
-    heard a short "no" in an unfamiliar room as "help", and the free decode heard "film if"
-    for "nope"; waiting for the whole utterance cost ~60 ms after the end of speech.
+    Each utterance's cepstral normalisation starts from its own first moments (the room just
+    before speech began and the first 0.3 s of speech, which the noise floor holds back
+    anyway) blended with the session's settled mean (see ``cepstral_mean``), and then follows
+    the utterance. Starting from a fixed mean heard a short "no" in an unfamiliar room as
+    "help", and the free decode heard "film if" for "nope"; waiting for the whole utterance
+    cost ~60 ms after the end of speech.
     """
 
     engine = "pocketsphinx"
@@ -202,6 +204,7 @@ class PocketsphinxRecognizer:
         self._cautious: Mapping[str, float] = {}
         self._searching = False
         self._floor = NoiseFloor()
+        self._session_mean = SessionMean()
         self.context = ""
         self.last_scores: dict[str, float | str] = {}
         """The evidence behind the last result (for benchmarks and calibration)."""
@@ -255,7 +258,7 @@ class PocketsphinxRecognizer:
         if not len(audio):
             return
         if not self._searching:  # the first audio the noise floor lets go: the opening is in it
-            mean = self._opening_mean(audio)
+            mean = render(self._session_mean.for_utterance(self._opening_mean(audio)))
             for decoder in self._decoders:
                 decoder.set_cmn(mean)
                 decoder.start_utt()
@@ -268,16 +271,19 @@ class PocketsphinxRecognizer:
     def _decoders(self) -> tuple[Any, Any, Any]:
         return self._decoder, self._free, self._phones
 
-    def _opening_mean(self, audio: np.ndarray) -> str:
+    def _opening_mean(self, audio: np.ndarray) -> np.ndarray:
         """The cepstral mean of the utterance's first moments: the room just before the onset
         and the first ``LOOKAHEAD`` of speech (all held back by the noise floor until now)."""
         onset = self._floor.onset or 0
         opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD].tobytes()
-        self._phones.reinit_feat()  # else the mean it reports is blended with earlier ones
-        self._phones.start_utt()
-        self._phones.process_raw(opening, True, True)  # features only: no search
-        self._phones.end_utt()
-        return self._phones.get_cmn()
+        # pocketsphinx reports a mean blended with what it measured before: start afresh, and
+        # measure twice, so that what it blends with is this opening itself.
+        self._phones.reinit_feat()
+        for _ in range(2):
+            self._phones.start_utt()
+            self._phones.process_raw(opening, True, True)  # features only: no search
+            self._phones.end_utt()
+        return parse(self._phones.get_cmn())
 
     def partial(self) -> str:
         hyp = self._free.hyp() if self._searching else None  # before that, it is the last utterance's
@@ -309,4 +315,6 @@ class PocketsphinxRecognizer:
         self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "free_gap": round(free_gap, 3), "per_frame": round(per_frame, 3),
                             "agreement": round(agreement, 3), "frames": frames, "same_intent": float(same_intent)}
         accepted = accepts(self.last_scores, self._cautious.get(meaning.get(text, ""), 0.0))
+        if accepted:
+            self._session_mean.understood(parse(self._phones.get_cmn()))
         return Transcript(text if accepted else "", confidence(self.last_scores))
