@@ -16,6 +16,7 @@ results that were right.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -34,11 +35,11 @@ from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
 from voice_assistant.grammar import load_grammar  # noqa: E402
 
 
-def load(paths: list[str]) -> list[dict]:
+def load(paths: list[Path]) -> list[dict]:
     grammar = load_grammar()
     records = []
     for path in paths:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             scores = record.get("scores") or {}
             hypothesis = scores.get("hypothesis") or ""
@@ -106,7 +107,13 @@ def line(name: str, result: dict) -> str:
 
 
 def main() -> None:
-    records = load(sys.argv[1:])
+    parser = argparse.ArgumentParser(description="Fit the confidence on the tuning voices; report the held-out ones.")
+    parser.add_argument("results", nargs="+", type=Path, help="--jsonl files written by benchmarks/recognition.py")
+    paths = parser.parse_args().results
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        parser.error(f"no such results file: {', '.join(missing)}")
+    records = load(paths)
     tuning = [r for r in records if r["tuning"]]
     fitted = [r for r in tuning if r["features"] is not None and r["meaning"] is not None]
     weights = fit(np.array([r["features"] for r in fitted]), np.array([float(r["meaning"] == r["intent"]) for r in fitted]))
