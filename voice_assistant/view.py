@@ -100,6 +100,9 @@ class Screen:
             self._line = line
 
     def close(self) -> None:
+        """Draw the last state, then leave the screen (rich does not redraw a full screen as it
+        stops, and a recording on a virtual clock can end between two redraws)."""
+        self._live.refresh()
         self._live.stop()
 
     def render(self) -> Group:
