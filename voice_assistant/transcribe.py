@@ -18,10 +18,10 @@ CHUNK_SAMPLES = SAMPLE_RATE // 10  # stream in 100 ms pieces, as a microphone wo
 def recognise(recognizer: Recognizer, grammar: Grammar, context: str, samples) -> dict:
     """Stream one recording; ``decode_ms`` is the time from the last sample to the result.
 
-    pocketsphinx takes each utterance's normalisation from its own opening, but its decoders
-    still carry a little from one utterance to the next, so a file's scores can shift slightly
-    with what came before it (the benchmarks decode a voice's files in a row, as a session
-    hears them)."""
+    One recognizer hears its recordings as one session: pocketsphinx starts each from its own
+    opening blended with the mean of the recordings it understood before (and its decoders
+    carry a little more), so a file's scores can shift with what came before it. The
+    benchmarks decode a voice's files in a row, as a session hears them."""
     recognizer.set_context(context)
     recognizer.begin()
     for start in range(0, len(samples), CHUNK_SAMPLES):
