@@ -5,9 +5,8 @@
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
 frame, agreement with a free decode, its length, its fit against the free decode's words). A
-logistic model turns that evidence into
-the chance that the hypothesis means what was said; it is fitted only on the voices and rooms
-marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
+logistic model turns that evidence into the chance that the hypothesis means what was said;
+it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
 tuning data, what other least confidences for each cautious intent would do (hazards, and how
 many of that intent's real requests still get through), and last what the engine's current
 constants do per held-out voice and room, with how well the confidence matches the share of

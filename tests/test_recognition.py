@@ -218,29 +218,21 @@ def test_a_new_utterance_has_no_words_until_its_own_are_heard(pocketsphinx, gram
     pocketsphinx.end()
 
 
-
 def test_audio_that_was_not_understood_does_not_settle_the_mean(grammar):
-    """pocketsphinx's own running mean took in the room before the first word and made a live
-    session mishear its start phrase; only understood utterances settle the mean now (the
-    decoders themselves still carry a little from one utterance to the next)."""
-    import numpy as np
+    """pocketsphinx's own running mean took in whatever came before the first word and made a
+    live session mishear its start phrase; only understood utterances settle the mean now.
+    Television chatter the grammar forces onto a sentence, then rejects, before a bare "stop":
+    the stop's evidence moves by ~1.7 (what the decoders themselves carry over), and by ~4.7
+    if the chatter settled the mean."""
 
-    def stop_after(noise: bool) -> dict:
+    def stop_after(chatter: bool) -> dict:
         recognizer = PocketsphinxRecognizer(grammar)
-        if noise:
-            hum = np.random.default_rng(3).normal(0, 3000, 16000).astype(np.int16)
-            assert recognise(recognizer, grammar, "guidance", hum)["intent"] is None
+        if chatter:
+            heard = recognise(recognizer, grammar, "guidance", read_wav(speech("back to you in the studio", "espeak-us", "tv")))
+            assert heard["intent"] is None and recognizer.last_scores["hypothesis"], "forced onto a sentence, then rejected"
         assert recognise(recognizer, grammar, "guidance", read_wav(speech("stop", "festival-slt")))["intent"] == "stop"
         return dict(recognizer.last_scores)
 
-    alone, after_noise = stop_after(noise=False), stop_after(noise=True)
-    assert (after_noise["hypothesis"], after_noise["free"]) == (alone["hypothesis"], alone["free"])
-    assert abs(after_noise["gap"] - alone["gap"]) < 2 and abs(after_noise["per_frame"] - alone["per_frame"]) < 2
-
-
-def test_a_bare_stop_is_heard_after_a_session_has_settled(pocketsphinx, grammar):
-    """Live, a bare "stop" after a run of answers was heard as "the": its opening alone is an /s/."""
-    for text in ("my back is spasming", "no", "nope", "not really", "start the ice timer"):
-        context = "idle" if text.startswith("my") else "guidance" if text.startswith("start") else "yes_no"
-        assert recognise(pocketsphinx, grammar, context, read_wav(speech(text)))["intent"] is not None, text
-    assert recognise(pocketsphinx, grammar, "guidance", read_wav(speech("stop")))["intent"] == "stop"
+    alone, after_chatter = stop_after(chatter=False), stop_after(chatter=True)
+    assert after_chatter["hypothesis"] == alone["hypothesis"]
+    assert abs(after_chatter["gap"] - alone["gap"]) < 3 and abs(after_chatter["per_frame"] - alone["per_frame"]) < 3
