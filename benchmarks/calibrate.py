@@ -6,11 +6,14 @@
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
 frame, agreement with a free decode, its length, its fit against the free decode's words). A
 logistic model turns that evidence into the chance that the hypothesis means what was said;
-it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. The script prints the fitted weights, then, on the same
-tuning data, what other least confidences for each cautious intent would do (hazards, and how
-many of that intent's real requests still get through), and last what the engine's current
-constants do per held-out voice and room, with how well the confidence matches the share of
-results that were right.
+it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. A result is
+accepted when its confidence reaches ``ACCEPT_CONFIDENCE`` (``ACCEPT_CONFIDENCE_ONE_WORD`` for
+one word). The script prints the fitted
+weights; what each acceptance level does to a tuning voice when the weights are fitted on the
+other tuning voices (leave one voice out); then, on the tuning data, what other least
+confidences for each cautious intent would do (hazards, and how many of that intent's real
+requests still get through); and last what the engine's current constants do per held-out
+voice and room, with how well the confidence matches the share of results that were right.
 """
 
 from __future__ import annotations
@@ -78,6 +81,30 @@ def decide(record: dict, caution: tuple[str, str, float] | None = None) -> str |
     return record["meaning"] if engine.accepts(record["scores"], least) else None
 
 
+def fit_records(records: list[dict]) -> np.ndarray:
+    """Confidence weights fitted on the records that have a grammar result with a meaning."""
+    fitted = [r for r in records if r["features"] is not None and r["meaning"] is not None]
+    return fit(np.array([r["features"] for r in fitted]), np.array([float(r["meaning"] == r["intent"]) for r in fitted]))
+
+
+def leave_one_voice_out(tuning: list[dict], accept: float, accept_one_word: float) -> list[str | None]:
+    """Each tuning voice heard with weights fitted on the others, accepting at ``accept``
+    (``accept_one_word`` for a one-word result): how the rule does on a voice it was not
+    fitted on, without touching the held-out voices."""
+    decisions: dict[int, str | None] = {}
+    for voice in {r["voice"] for r in tuning}:
+        weights = fit_records([r for r in tuning if r["voice"] != voice])
+        for index, record in enumerate(tuning):
+            if record["voice"] != voice:
+                continue
+            decisions[index] = None
+            if record["features"] is not None and record["meaning"] is not None:
+                least = accept_one_word if len(record["scores"]["hypothesis"].split()) == 1 else accept
+                if probability(weights, record["features"]) >= max(least, record["least"]):
+                    decisions[index] = record["meaning"]
+    return [decisions[index] for index in range(len(tuning))]
+
+
 def is_hazard(record: dict, heard: str | None) -> bool:
     """A hazard the dialog acts on at once (a doubtful "no" is asked again, not counted)."""
     item = Utterance(record["context"], record["text"], record["intent"], record["single_word"])
@@ -100,7 +127,7 @@ def score(records: list[dict], decisions: list[str | None]) -> dict:
 
 
 def line(name: str, result: dict) -> str:
-    return (f"{name:28} accuracy {result['accuracy']:6.1%}  single words {result['single']:6.1%}  "
+    return (f"{name:36} accuracy {result['accuracy']:6.1%}  single words {result['single']:6.1%}  "
             f"false accepts {result['false_accepts']:5.1%}  hazards {result['hazards']}  wrong {result['wrong']}  "
             f"(n={result['n']})")
 
@@ -114,10 +141,15 @@ def main() -> None:
         parser.error(f"no such results file: {', '.join(missing)}")
     records = load(paths)
     tuning = [r for r in records if r["tuning"]]
-    fitted = [r for r in tuning if r["features"] is not None and r["meaning"] is not None]
-    weights = fit(np.array([r["features"] for r in fitted]), np.array([float(r["meaning"] == r["intent"]) for r in fitted]))
-    print(f"fitted on {len(fitted)} tuning results: CONFIDENCE_WEIGHTS = "
+    weights = fit_records(tuning)
+    print(f"fitted on the tuning results: CONFIDENCE_WEIGHTS = "
           f"{tuple(round(float(w), 4) for w in weights[:-1])}, CONFIDENCE_BIAS = {round(float(weights[-1]), 4)}")
+    print(f"\nACCEPT_CONFIDENCE (now {engine.ACCEPT_CONFIDENCE}) and ACCEPT_CONFIDENCE_ONE_WORD (now "
+          f"{engine.ACCEPT_CONFIDENCE_ONE_WORD}), each tuning voice heard with weights fitted on the others:")
+    for accept in (0.7, 0.8, 0.85, 0.9):
+        for accept_one_word in (0.4, 0.5, 0.6, 0.7, accept):
+            print(line(f"  accept at {accept}, one word {accept_one_word}",
+                       score(tuning, leave_one_voice_out(tuning, accept, accept_one_word))))
     for context, cautious in load_grammar().cautious.items():
         for intent, least in cautious.items():
             print(f"\n{intent} in {context} (now at {least}), on the tuning data:")

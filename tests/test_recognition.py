@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import namedtuple
 from pathlib import Path
 
 import pytest
@@ -184,10 +185,46 @@ def test_confidence_is_a_probability_and_a_doubtful_no_is_rejected(pocketsphinx,
     least = grammar.phrases("yes_no").cautious["no"]
     clear = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))
     assert clear["intent"] == "no" and least <= clear["confidence"] <= 1
-    scores = dict(pocketsphinx.last_scores)
-    doubtful = {**scores, "gap": -14.0, "per_frame": -33.0, "agreement": 0.0, "same_intent": 0.0}
+    assert engine.accepts(pocketsphinx.last_scores, least)
+    # The same "no" fitting the audio worse and worse, until it is doubtful: enough for an
+    # ordinary one-word command, not for a "no" to a red-flag question, nor for longer words.
+    doubtful = {**pocketsphinx.last_scores, "agreement": 0.0, "same_intent": 0.0}
+    for per_frame in range(-10, -60, -1):
+        doubtful["per_frame"] = float(per_frame)
+        if engine.ACCEPT_CONFIDENCE_ONE_WORD <= engine.confidence(doubtful) < engine.ACCEPT_CONFIDENCE:
+            break
+    else:
+        pytest.fail("no fit gives a confidence between the two acceptance levels")
     assert engine.accepts(doubtful), "enough for an ordinary command"
     assert not engine.accepts(doubtful, least), "not enough for a no to a red-flag question"
+    assert not engine.accepts({**doubtful, "hypothesis": "no thanks"}), "not enough for two words"
+    doubtful["per_frame"] -= 20
+    assert engine.confidence(doubtful) < engine.ACCEPT_CONFIDENCE_ONE_WORD and not engine.accepts(doubtful)
+
+
+def test_the_fit_over_the_words_leaves_out_the_room_before_and_after():
+    """The span evidence: only the frames of the grammar's words count, a segment partly
+    inside in proportion (so talk before or after a command does not swamp its fit)."""
+    from voice_assistant.asr.pocketsphinx_engine import _acoustic_score, _word_span
+
+    segment = namedtuple("segment", "word start_frame end_frame ascore")
+
+    class Decoded:
+        """What a decoder reports after an utterance: its segments, scores as probabilities."""
+
+        def __init__(self, *segments: tuple) -> None:
+            self.segments = [segment(word, start, end, 1.0001 ** score) for word, start, end, score in segments]
+
+        def seg(self) -> list:
+            return self.segments
+
+    grammar = Decoded(("<sil>", 0, 9, -100), ("stop", 10, 29, -400), ("[NOISE]", 30, 34, -30), ("<sil>", 35, 49, -50))
+    assert _word_span(grammar) == (10, 29)
+    assert _acoustic_score(grammar, (10, 29)) == pytest.approx(-400, abs=0.01)
+    assert _acoustic_score(grammar) == pytest.approx(-580, abs=0.01)
+    phones = Decoded(("SIL", 0, 14, -150), ("S", 15, 49, -350))  # a third, and 15 of 35 frames inside
+    assert _acoustic_score(phones, (10, 29)) == pytest.approx(-150 / 3 - 350 * 15 / 35, abs=0.01)
+    assert _word_span(Decoded(("<sil>", 0, 49, -100))) is None
 
 
 def test_the_free_decode_knows_the_models_most_frequent_words_as_listed(tmp_path):
