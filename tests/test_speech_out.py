@@ -229,9 +229,12 @@ def test_missing_espeak_is_one_line_naming_the_install(monkeypatch, tmp_path, ca
 
 def test_ctrl_c_ends_the_session_cleanly(tmp_path):
     log = tmp_path / "log.jsonl"
+    # As in a terminal: a shell starts background jobs with Ctrl-C ignored, and a test run
+    # from one would hand that on (the assistant does not override it).
     process = subprocess.Popen(
         [sys.executable, "-m", "voice_assistant", "run", "--text", "--log", str(log), "--journal", str(tmp_path / "j")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stdin is not None
     process.stdin.write("my back is spasming\nno\nno\nno\nno\nno\nno\nstart the heat timer\n")
     process.stdin.flush()
