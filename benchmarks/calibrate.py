@@ -8,12 +8,12 @@ frame, agreement with a free decode, its length, its fit against the free decode
 logistic model turns that evidence into the chance that the hypothesis means what was said;
 it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. A result is
 accepted when its confidence reaches ``ACCEPT_CONFIDENCE`` (``ACCEPT_CONFIDENCE_ONE_WORD`` for
-one word). The script prints the fitted
-weights; what each acceptance level does to a tuning voice when the weights are fitted on the
-other tuning voices (leave one voice out); then, on the tuning data, what other least
-confidences for each cautious intent would do (hazards, and how many of that intent's real
-requests still get through); and last what the engine's current constants do per held-out
-voice and room, with how well the confidence matches the share of results that were right.
+one word). The script prints the fitted weights; what each pair of acceptance levels does to a
+tuning voice when the weights are fitted on the other tuning voices (leave one voice out);
+then, on the tuning data, what other least confidences for each cautious intent would do
+(hazards, and how many of that intent's real requests still get through); and last what the
+engine's current constants do per held-out voice and room, with how well the confidence
+matches the share of results that were right.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def leave_one_voice_out(tuning: list[dict], accept: float, accept_one_word: floa
                 continue
             decisions[index] = None
             if record["features"] is not None and record["meaning"] is not None:
-                least = accept_one_word if len(record["scores"]["hypothesis"].split()) == 1 else accept
-                if probability(weights, record["features"]) >= max(least, record["least"]):
+                needed = engine.acceptance_level(record["scores"]["hypothesis"], record["least"], (accept, accept_one_word))
+                if probability(weights, record["features"]) >= needed:
                     decisions[index] = record["meaning"]
     return [decisions[index] for index in range(len(tuning))]
 
@@ -147,7 +147,7 @@ def main() -> None:
     print(f"\nACCEPT_CONFIDENCE (now {engine.ACCEPT_CONFIDENCE}) and ACCEPT_CONFIDENCE_ONE_WORD (now "
           f"{engine.ACCEPT_CONFIDENCE_ONE_WORD}), each tuning voice heard with weights fitted on the others:")
     for accept in (0.7, 0.8, 0.85, 0.9):
-        for accept_one_word in (0.4, 0.5, 0.6, 0.7, accept):
+        for accept_one_word in sorted({0.4, 0.5, 0.6, 0.7, accept}):
             print(line(f"  accept at {accept}, one word {accept_one_word}",
                        score(tuning, leave_one_voice_out(tuning, accept, accept_one_word))))
     for context, cautious in load_grammar().cautious.items():

@@ -123,12 +123,17 @@ def confidence(scores: dict) -> float:
     return round(1.0 / (1.0 + math.exp(-total)), 3)
 
 
-def accepts(scores: dict, least_confidence: float = 0.0) -> bool:
-    """Whether the evidence is enough to take the grammar's result: its confidence reaches
-    ``ACCEPT_CONFIDENCE`` (``ACCEPT_CONFIDENCE_ONE_WORD`` for one word), and
+def acceptance_level(hypothesis: str, least_confidence: float = 0.0,
+                     levels: tuple[float, float] = (ACCEPT_CONFIDENCE, ACCEPT_CONFIDENCE_ONE_WORD)) -> float:
+    """The confidence an answer needs: ``levels`` (several words, one word), and at least
     ``least_confidence`` for an intent the context is cautious about."""
-    one_word = len(str(scores["hypothesis"]).split()) == 1
-    return confidence(scores) >= max(ACCEPT_CONFIDENCE_ONE_WORD if one_word else ACCEPT_CONFIDENCE, least_confidence)
+    several_words, one_word = levels
+    return max(one_word if len(hypothesis.split()) == 1 else several_words, least_confidence)
+
+
+def accepts(scores: dict, least_confidence: float = 0.0) -> bool:
+    """Whether the evidence is enough to take the grammar's result."""
+    return confidence(scores) >= acceptance_level(str(scores["hypothesis"]), least_confidence)
 
 
 def _log_score(probability: float) -> float:
