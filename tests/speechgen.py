@@ -44,6 +44,8 @@ class Voice:
 
 VOICES = {voice.name: voice for voice in (
     Voice("piper-joe", "natural", "piper", "", tuned=True),
+    # joe with a shorter vocal tract (sox's pitch shift moves the formants too) and quicker.
+    Voice("joe-high", "natural", "piper", "", tuned=True, shift=("pitch", "250", "tempo", "-s", "1.1")),
     Voice("espeak-us", "robotic", "espeak", "en-us", tuned=True),
     Voice("festival-kal", "robotic", "festival", "voice_kal_diphone", tuned=True),
     Voice("hibari-heart", "natural", "hibari", "heart", tuned=False),

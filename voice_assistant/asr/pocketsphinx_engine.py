@@ -15,6 +15,7 @@ from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
+from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
@@ -79,7 +80,8 @@ def missing_words(grammar: Grammar) -> list[str]:
 # other speech does not), its score per frame, whether a free decode with the general English
 # model agrees with it (in words, or in meaning: "no" for "nope"), the utterance's length, how
 # it fits against the free decode's own words (chatter the free decode hears word for word
-# fits its own words better), and the two fits again over the grammar's words alone. A
+# fits its own words better), the two fits again over the grammar's words alone, and how
+# many of the grammar's phones the free decode heard (see ``phone_agreement``). A
 # logistic model turns the evidence into the chance that the result is right: the confidence
 # reported, and what acceptance rests on. A result is taken when its confidence reaches
 # ACCEPT_CONFIDENCE (ACCEPT_CONFIDENCE_ONE_WORD for one word), and an intent the context is
@@ -90,8 +92,8 @@ def missing_words(grammar: Grammar) -> list[str]:
 # tuning voices and rooms only (tests/speechgen.py marks them), each voice scored with weights
 # fitted on the others; the README reports the held-out figures. (The rule before, a hand-set
 # threshold on each piece of evidence, made twice the mistakes at the same accuracy there.)
-CONFIDENCE_WEIGHTS = (-0.085, 0.1596, 1.7702, 0.6137, -3.7738, 0.0124, 0.0123, 0.1583, 0.4062)
-CONFIDENCE_BIAS = 22.7195
+CONFIDENCE_WEIGHTS = (-0.1085, 0.1637, 1.3005, 0.3194, -3.8985, 0.0279, 0.0285, 0.1475, 0.1052, 0.66)
+CONFIDENCE_BIAS = 24.7942
 ACCEPT_CONFIDENCE = 0.85
 ACCEPT_CONFIDENCE_ONE_WORD = 0.6
 """A one-word result is taken at less: the model underrates them (on the tuning voices, those
@@ -111,10 +113,12 @@ def confidence_features(scores: dict) -> list[float]:
     """The evidence a confidence is computed from: over the whole utterance, fit to the phone
     loop, score per frame, agreement with the free decode (in words, and in meaning), length,
     and fit against the free decode's words; then fit to the phone loop, fit against the free
-    decode and length over the grammar's words alone (the room before and after left out)."""
+    decode and length over the grammar's words alone (the room before and after left out); and
+    how much of the grammar's result the free decode heard, phone by phone ("now" for "no")."""
     return [float(scores["gap"]), float(scores["per_frame"]), float(scores["agreement"]),
             float(scores["same_intent"]), math.log(max(1, int(scores["frames"]))), float(scores["free_gap"]),
-            float(scores["span_gap"]), float(scores["span_free_gap"]), math.log(max(1, int(scores["span_frames"])))]
+            float(scores["span_gap"]), float(scores["span_free_gap"]), math.log(max(1, int(scores["span_frames"]))),
+            float(scores["phone_agreement"])]
 
 
 def confidence(scores: dict) -> float:
@@ -201,8 +205,9 @@ class PocketsphinxRecognizer:
                 # say what was said well enough to compare (~45 MB less than all of them).
                 free_vocabulary = free_decode_vocabulary(grammar)
                 free_lexicon = Path(folder) / "free.dict"
-                free_lexicon.write_text(lexicon(free_vocabulary, dictionary, grammar.pronunciations),
-                                        encoding="utf-8")
+                free_words = lexicon(free_vocabulary, dictionary, grammar.pronunciations)
+                free_lexicon.write_text(free_words, encoding="utf-8")
+                self._pronunciations = pronunciations(free_words)
                 grammar_lexicon = Path(folder) / "grammar.dict"  # a part of the free one
                 grammar_lexicon.write_text(lexicon(grammar.vocabulary(), free_lexicon, {}), encoding="utf-8")
                 self._decoder = Decoder(Config(lm=None, dict=str(grammar_lexicon), **common))
@@ -338,9 +343,11 @@ class PocketsphinxRecognizer:
         meaning = self._meanings
         same_intent = heard in meaning and meaning[heard] == meaning.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
+        sounds_alike = 1.0 if same_intent else phone_agreement(text, heard, self._pronunciations)
         self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "free_gap": round(free_gap, 3), "per_frame": round(per_frame, 3),
                             "agreement": round(agreement, 3), "frames": frames, "same_intent": float(same_intent),
-                            "span_gap": round(span_gap, 3), "span_free_gap": round(span_free_gap, 3), "span_frames": span_frames}
+                            "span_gap": round(span_gap, 3), "span_free_gap": round(span_free_gap, 3), "span_frames": span_frames,
+                            "phone_agreement": round(sounds_alike, 3)}
         accepted = accepts(self.last_scores, self._cautious.get(meaning.get(text, ""), 0.0))
         if accepted:
             self._session_mean.understood(parse(self._phones.get_cmn()))
