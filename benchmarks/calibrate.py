@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/calibrate.py results.jsonl [more.jsonl]
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
-frame, agreement with a free decode, its length, its fit against the free decode's words). A
-logistic model turns that evidence into the chance that the hypothesis means what was said;
+frame, agreement with a free decode in words and in phones, its length, its fit against the
+free decode's words). A logistic model turns that evidence into the chance that the hypothesis means what was said;
 it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. A result is
 accepted when its confidence reaches ``ACCEPT_CONFIDENCE`` (``ACCEPT_CONFIDENCE_ONE_WORD`` for
 one word). The script prints the fitted weights; what each pair of acceptance levels does to a
@@ -47,7 +47,11 @@ def load(paths: list[Path]) -> list[dict]:
             hypothesis = scores.get("hypothesis") or ""
             match = grammar.match(hypothesis, record["context"]) if hypothesis else None
             record["meaning"] = match.intent if match else None
-            record["features"] = engine.confidence_features(scores) if hypothesis else None
+            try:
+                record["features"] = engine.confidence_features(scores) if hypothesis else None
+            except KeyError as missing:
+                raise SystemExit(f"calibrate.py: {path} lacks the evidence {missing}: it was written by an older "
+                                 "engine; run benchmarks/recognition.py --jsonl again") from None
             record["least"] = grammar.phrases(record["context"]).cautious.get(record["meaning"], 0.0)
             record["tuning"] = VOICES[record["voice"]].tuned and record["room"] in TUNING_ROOMS
             records.append(record)

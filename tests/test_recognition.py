@@ -188,7 +188,7 @@ def test_confidence_is_a_probability_and_a_doubtful_no_is_rejected(pocketsphinx,
     assert engine.accepts(pocketsphinx.last_scores, least)
     # The same "no" fitting the audio worse and worse, until it is doubtful: enough for an
     # ordinary one-word command, not for a "no" to a red-flag question, nor for longer words.
-    doubtful = {**pocketsphinx.last_scores, "agreement": 0.0, "same_intent": 0.0}
+    doubtful = {**pocketsphinx.last_scores, "agreement": 0.0, "same_intent": 0.0, "phone_agreement": 0.0}
     for per_frame in range(-10, -60, -1):
         doubtful["per_frame"] = float(per_frame)
         if engine.ACCEPT_CONFIDENCE_ONE_WORD <= engine.confidence(doubtful) < engine.ACCEPT_CONFIDENCE:
