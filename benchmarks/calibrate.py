@@ -5,7 +5,9 @@
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
 frame, agreement with a free decode in words and in phones, its length, its fit against the
-free decode's words). A logistic model turns that evidence into the chance that the hypothesis means what was said;
+free decode's words, whether both warps heard the same meaning). Each warp's own evidence is
+stored, and the warp the engine's current weights trust most is the one scored, as in the
+engine. A logistic model turns that evidence into the chance that the hypothesis means what was said;
 it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. A result is
 accepted when its confidence reaches ``ACCEPT_CONFIDENCE`` (``ACCEPT_CONFIDENCE_ONE_WORD`` for
 one word). The script prints the fitted weights; what each pair of acceptance levels does to a
@@ -44,6 +46,9 @@ def load(paths: list[Path]) -> list[dict]:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             scores = record.get("scores") or {}
+            if "warps" in scores:  # the warp the engine's confidence trusts most now
+                meanings = grammar.phrases(record["context"]).meanings
+                scores = record["scores"] = {**engine.most_confident(scores["warps"], meanings), "warps": scores["warps"]}
             hypothesis = scores.get("hypothesis") or ""
             match = grammar.match(hypothesis, record["context"]) if hypothesis else None
             record["meaning"] = match.intent if match else None

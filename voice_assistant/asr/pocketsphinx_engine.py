@@ -80,19 +80,21 @@ def missing_words(grammar: Grammar) -> list[str]:
 # other speech does not), its score per frame, whether a free decode with the general English
 # model agrees with it (in words, or in meaning: "no" for "nope"), the utterance's length, how
 # it fits against the free decode's own words (chatter the free decode hears word for word
-# fits its own words better), the two fits again over the grammar's words alone, and how
-# many of the grammar's phones the free decode heard (see ``phone_agreement``). A
-# logistic model turns the evidence into the chance that the result is right: the confidence
-# reported, and what acceptance rests on. A result is taken when its confidence reaches
-# ACCEPT_CONFIDENCE (ACCEPT_CONFIDENCE_ONE_WORD for one word), and an intent the context is
-# cautious about ("no" to a red-flag question, the start phrase when idle) must also reach the
-# least confidence grammars/contexts.yaml gives it; a doubtful one is rejected, so the
-# question is asked again instead of a red flag being missed. Scores are log base 1.0001 per
-# 10 ms frame. The weights and both levels were chosen with benchmarks/calibrate.py on the
-# tuning voices and rooms only (tests/speechgen.py marks them), each voice scored with weights
-# fitted on the others; the README reports the held-out figures. (The rule before, a hand-set
-# threshold on each piece of evidence, made twice the mistakes at the same accuracy there.)
-CONFIDENCE_WEIGHTS = (-0.1085, 0.1637, 1.3005, 0.3194, -3.8985, 0.0279, 0.0285, 0.1475, 0.1052, 0.66)
+# fits its own words better), the two fits again over the grammar's words alone, how many of
+# the grammar's phones the free decode heard (see ``phone_agreement``), and whether both
+# ``WARPS`` heard the same meaning. A logistic model turns the evidence into the chance that
+# the result is right: the confidence reported, and what acceptance rests on. A result is
+# taken when its confidence reaches ACCEPT_CONFIDENCE (ACCEPT_CONFIDENCE_ONE_WORD for one
+# word), and an intent the context is cautious about ("no" to a red-flag question, the start
+# phrase when idle) must also reach the least confidence grammars/contexts.yaml gives it and
+# be heard at every warp; a doubtful one is rejected, so the question is asked again instead
+# of a red flag being missed. Scores are log base 1.0001 per 10 ms frame. The weights and both
+# levels were chosen with benchmarks/calibrate.py on the tuning voices and rooms only
+# (tests/speechgen.py marks them), each voice scored with weights fitted on the others; the
+# README reports the held-out figures. (The rule before, a hand-set threshold on each piece
+# of evidence, made twice the mistakes at the same accuracy there.) The last weight, for the
+# warps' agreement, is 0 while one warp is heard: one warp always agrees with itself.
+CONFIDENCE_WEIGHTS = (-0.1085, 0.1637, 1.3005, 0.3194, -3.8985, 0.0279, 0.0285, 0.1475, 0.1052, 0.66, 0.0)
 CONFIDENCE_BIAS = 24.7942
 ACCEPT_CONFIDENCE = 0.85
 ACCEPT_CONFIDENCE_ONE_WORD = 0.6
@@ -113,12 +115,13 @@ def confidence_features(scores: dict) -> list[float]:
     """The evidence a confidence is computed from: over the whole utterance, fit to the phone
     loop, score per frame, agreement with the free decode (in words, and in meaning), length,
     and fit against the free decode's words; then fit to the phone loop, fit against the free
-    decode and length over the grammar's words alone (the room before and after left out); and
-    how much of the grammar's result the free decode heard, phone by phone ("now" for "no")."""
+    decode and length over the grammar's words alone (the room before and after left out);
+    how much of the grammar's result the free decode heard, phone by phone ("now" for "no");
+    and whether every warp heard the same meaning."""
     return [float(scores["gap"]), float(scores["per_frame"]), float(scores["agreement"]),
             float(scores["same_intent"]), math.log(max(1, int(scores["frames"]))), float(scores["free_gap"]),
             float(scores["span_gap"]), float(scores["span_free_gap"]), math.log(max(1, int(scores["span_frames"]))),
-            float(scores["phone_agreement"])]
+            float(scores["phone_agreement"]), float(scores["warps_agree"])]
 
 
 def confidence(scores: dict) -> float:
@@ -136,7 +139,10 @@ def acceptance_level(hypothesis: str, least_confidence: float = 0.0,
 
 
 def accepts(scores: dict, least_confidence: float = 0.0) -> bool:
-    """Whether the evidence is enough to take the grammar's result."""
+    """Whether the evidence is enough to take the grammar's result; an intent the context is
+    cautious about also needs every warp to have heard it."""
+    if least_confidence and not scores["warps_agree"]:
+        return False
     return confidence(scores) >= acceptance_level(str(scores["hypothesis"]), least_confidence)
 
 
@@ -176,10 +182,119 @@ def _common_words(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-class PocketsphinxRecognizer:
-    """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode.
+WARPS = (1.0,)
+"""The vocal tract lengths each utterance is heard at (pocketsphinx's inverse-linear frequency
+warp), the first as the model was trained. Hearing also at 1.2 (as a speaker with a shorter
+vocal tract sounds to the model) is built and measured, not yet on: see the README. Only the
+first warp has a free decode (~35 MB); the others borrow it (see ``_WarpedSearch.free_fit``)."""
 
-    All three search while the audio arrives, so little is left to do once speech ends.
+
+class _WarpedSearch:
+    """The searches of one utterance at one warp, with their own cepstral mean (a warp changes
+    the cepstra, so each warp settles its own)."""
+
+    def __init__(self, warp: float, common: dict, grammar_lexicon: Path, free: tuple[Path, Path] | None) -> None:
+        """``free``: the lexicon and language model of a free decode, if this warp has one."""
+        from pocketsphinx import Config, Decoder
+
+        base = model_dir()
+        # Every decoder names its warp, 1.0 too: pocketsphinx keeps the last warp in one
+        # global, which it only updates when the value named changes, so a decoder without one
+        # between two at 1.2 left the second (and every rebuilt feature computation) unwarped.
+        common = {**common, "warp_type": "inverse_linear", "warp_params": str(warp)}
+        self.warp = warp
+        self.grammar = Decoder(Config(lm=None, dict=str(grammar_lexicon), **common))
+        self.phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"), dict=str(grammar_lexicon), **common))
+        self.free = None
+        if free is not None:
+            # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after the
+            # end of speech, and the words only need to be good enough to compare.
+            free_lexicon, free_lm = free
+            self.free = Decoder(Config(lm=str(free_lm), fwdflat=False, dict=str(free_lexicon), **common))
+        self.decoders = tuple(d for d in (self.grammar, self.free, self.phones) if d is not None)
+        self.session_mean = SessionMean()
+
+    def start(self, opening: bytes) -> None:
+        """Start the utterance from the cepstral mean of its ``opening`` and the session's."""
+        mean = render(self.session_mean.for_utterance(self._mean_of(opening)))
+        for decoder in self.decoders:
+            decoder.set_cmn(mean)
+            decoder.start_utt()
+
+    def _mean_of(self, opening: bytes) -> np.ndarray:
+        # pocketsphinx reports a mean blended with what it measured before: start afresh, and
+        # measure twice, so that what it blends with is this opening itself.
+        self.phones.reinit_feat()
+        for _ in range(2):
+            self.phones.start_utt()
+            self.phones.process_raw(opening, True, True)  # features only: no search
+            self.phones.end_utt()
+        return parse(self.phones.get_cmn())
+
+    def process(self, data: bytes) -> None:
+        for decoder in self.decoders:
+            decoder.process_raw(data, False, False)
+
+    def stop(self) -> None:
+        for decoder in self.decoders:
+            decoder.end_utt()
+
+    def free_fit(self, owner: _WarpedSearch, span: tuple[int, int] | None = None) -> float:
+        """The free decode's fit at this warp: its own, or, borrowing ``owner``'s, the phone
+        loop's fit here less what the free decode falls short of the phone loop there."""
+        if self.free is not None:
+            return _acoustic_score(self.free, span)
+        return _acoustic_score(self.phones, span) + _acoustic_score(owner.free, span) - _acoustic_score(owner.phones, span)
+
+    def evidence(self, owner: _WarpedSearch, meanings: Mapping[str, str], pronunciations_of: dict[str, list[str]]) -> dict:
+        """The stopped utterance's grammar result and the evidence on it, against ``owner``'s
+        free decode (``{"hypothesis": ""}`` for no result)."""
+        hyp = self.grammar.hyp()
+        text = hyp.hypstr.strip() if hyp is not None else ""
+        if not text:
+            return {"hypothesis": ""}
+        frames = max(1, self.grammar.n_frames())
+        grammar_fit = _acoustic_score(self.grammar)
+        gap = (grammar_fit - _acoustic_score(self.phones)) / frames
+        free_gap = (grammar_fit - self.free_fit(owner)) / frames
+        span = _word_span(self.grammar) or (0, frames - 1)
+        span_frames = span[1] - span[0] + 1
+        span_fit = _acoustic_score(self.grammar, span)
+        span_gap = (span_fit - _acoustic_score(self.phones, span)) / span_frames
+        span_free_gap = (span_fit - self.free_fit(owner, span)) / span_frames
+        per_frame = _log_score(hyp.score) / frames
+        free = owner.free.hyp()
+        heard = free.hypstr.strip() if free is not None else ""
+        same_intent = heard in meanings and meanings[heard] == meanings.get(text)  # "no" and "nope"
+        agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
+        sounds_alike = 1.0 if same_intent else phone_agreement(text, heard, pronunciations_of)
+        return {"hypothesis": text, "free": heard, "gap": round(gap, 3), "free_gap": round(free_gap, 3),
+                "per_frame": round(per_frame, 3), "agreement": round(agreement, 3), "frames": frames,
+                "same_intent": float(same_intent), "span_gap": round(span_gap, 3),
+                "span_free_gap": round(span_free_gap, 3), "span_frames": span_frames,
+                "phone_agreement": round(sounds_alike, 3), "warp": self.warp}
+
+    def understood(self) -> None:
+        """The utterance was understood: its mean settles this warp's session mean."""
+        self.session_mean.understood(parse(self.phones.get_cmn()))
+
+
+def most_confident(heard: list[dict], meanings: Mapping[str, str]) -> dict:
+    """Of the warps' results, the one the evidence trusts most, with whether the warps agree
+    on what it means (``warps_agree``)."""
+    results = [scores for scores in heard if scores["hypothesis"]]
+    if not results:
+        return {"hypothesis": ""}
+    agree = len(results) == len(heard) and len({meanings.get(s["hypothesis"], s["hypothesis"]) for s in results}) == 1
+    best = max(results, key=lambda scores: confidence({**scores, "warps_agree": float(agree)}))
+    return {**best, "warps_agree": float(agree)}
+
+
+class PocketsphinxRecognizer:
+    """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode, at
+    each of the ``WARPS``.
+
+    All the searches run while the audio arrives, so little is left to do once speech ends.
     Each utterance's cepstral normalisation starts from its own first moments (the room just
     before speech began and the first 0.3 s of speech, which the noise floor holds back
     anyway) blended with the session's settled mean (see ``cepstral_mean``), and then follows
@@ -190,9 +305,7 @@ class PocketsphinxRecognizer:
 
     engine = "pocketsphinx"
 
-    def __init__(self, grammar: Grammar) -> None:
-        from pocketsphinx import Config, Decoder
-
+    def __init__(self, grammar: Grammar, warps: tuple[float, ...] = WARPS) -> None:
         self.grammar = grammar
         base = model_dir()
         common = {"hmm": str(base / "en-us"), "logfn": os.devnull, "bestpath": False}
@@ -210,18 +323,15 @@ class PocketsphinxRecognizer:
                 self._pronunciations = pronunciations(free_words)
                 grammar_lexicon = Path(folder) / "grammar.dict"  # a part of the free one
                 grammar_lexicon.write_text(lexicon(grammar.vocabulary(), free_lexicon, {}), encoding="utf-8")
-                self._decoder = Decoder(Config(lm=None, dict=str(grammar_lexicon), **common))
+                # The free decode's language model is cut to its words where scripts/setup has made that.
+                free_lm = free_decode_lm.language_model(base / "en-us.lm.bin", free_vocabulary)
+                self._searches = [_WarpedSearch(warp, common, grammar_lexicon, (free_lexicon, free_lm) if i == 0 else None)
+                                  for i, warp in enumerate(warps)]
                 # A one-word search to stand in while one context's graph makes way for the next.
                 any_word = min(grammar.vocabulary())
-                self._decoder.add_fsg(BETWEEN_CONTEXTS, self._decoder.create_fsg(BETWEEN_CONTEXTS, 0, 1,
-                                                                                  [(0, 1, 1.0, any_word)]))
-                self._phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"),
-                                              dict=str(grammar_lexicon), **common))
-                # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after
-                # the end of speech, and the words only need to be good enough to compare. Its
-                # language model is cut to its words where scripts/setup has made that.
-                free_lm = free_decode_lm.language_model(base / "en-us.lm.bin", free_vocabulary)
-                self._free = Decoder(Config(lm=str(free_lm), fwdflat=False, dict=str(free_lexicon), **common))
+                for search in self._searches:
+                    search.grammar.add_fsg(BETWEEN_CONTEXTS, search.grammar.create_fsg(
+                        BETWEEN_CONTEXTS, 0, 1, [(0, 1, 1.0, any_word)]))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
@@ -230,17 +340,17 @@ class PocketsphinxRecognizer:
         self._cautious: Mapping[str, float] = {}
         self._searching = False
         self._floor = NoiseFloor()
-        self._session_mean = SessionMean()
         self.context = ""
         self.last_scores: dict[str, float | str] = {}
-        """The evidence behind the last result (for benchmarks and calibration)."""
+        """The evidence behind the last result (for benchmarks and calibration), with each
+        warp's own under ``"warps"``."""
 
     def set_context(self, context: str) -> None:
-        """Compile ``context``'s word graph into the grammar search, in place of the last one.
+        """Compile ``context``'s word graph into the grammar searches, in place of the last one.
 
         Only one context is held compiled (~5 MB each; the last one goes first, so two are
-        never held at once), with its sentences' meanings: switching compiles in 4-14 ms.
-        The word graphs themselves are kept, since building them takes longer.
+        never held at once), with its sentences' meanings: switching compiles in 4-14 ms a
+        warp. The word graphs themselves are kept, since building them takes longer.
         """
         if context == self.context:
             return
@@ -251,9 +361,10 @@ class PocketsphinxRecognizer:
                 transitions = [(source, target, probability, *([word] if word else []))
                                for source, target, word, probability in graph.arcs]
                 self._graphs[context] = (graph.start, graph.final, transitions)
-            self._decoder.activate_search(BETWEEN_CONTEXTS)  # a search in use cannot be removed
-            if self.context:
-                self._decoder.remove_search(self.context)
+            for search in self._searches:
+                search.grammar.activate_search(BETWEEN_CONTEXTS)  # a search in use cannot be removed
+                if self.context:
+                    search.grammar.remove_search(self.context)
         except (RuntimeError, ValueError) as error:
             raise self._compile_error(context, error) from None
         try:
@@ -270,8 +381,9 @@ class PocketsphinxRecognizer:
 
     def _compile(self, context: str) -> None:
         start, final, transitions = self._graphs[context]
-        self._decoder.add_fsg(context, self._decoder.create_fsg(context, start, final, transitions))
-        self._decoder.activate_search(context)
+        for search in self._searches:
+            search.grammar.add_fsg(context, search.grammar.create_fsg(context, start, final, transitions))
+            search.grammar.activate_search(context)
 
     def begin(self) -> None:
         self._searching = False
@@ -284,35 +396,19 @@ class PocketsphinxRecognizer:
         if not len(audio):
             return
         if not self._searching:  # the first audio the noise floor lets go: the opening is in it
-            mean = render(self._session_mean.for_utterance(self._opening_mean(audio)))
-            for decoder in self._decoders:
-                decoder.set_cmn(mean)
-                decoder.start_utt()
+            onset = self._floor.onset or 0
+            opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD].tobytes()
+            for search in self._searches:
+                search.start(opening)
             self._searching = True
         data = audio.tobytes()
-        for decoder in self._decoders:
-            decoder.process_raw(data, False, False)
-
-    @property
-    def _decoders(self) -> tuple[Any, Any, Any]:
-        return self._decoder, self._free, self._phones
-
-    def _opening_mean(self, audio: np.ndarray) -> np.ndarray:
-        """The cepstral mean of the utterance's first moments: the room just before the onset
-        and the first ``LOOKAHEAD`` of speech (all held back by the noise floor until now)."""
-        onset = self._floor.onset or 0
-        opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD].tobytes()
-        # pocketsphinx reports a mean blended with what it measured before: start afresh, and
-        # measure twice, so that what it blends with is this opening itself.
-        self._phones.reinit_feat()
-        for _ in range(2):
-            self._phones.start_utt()
-            self._phones.process_raw(opening, True, True)  # features only: no search
-            self._phones.end_utt()
-        return parse(self._phones.get_cmn())
+        for search in self._searches:
+            search.process(data)
 
     def partial(self) -> str:
-        hyp = self._free.hyp() if self._searching else None  # before that, it is the last utterance's
+        if not self._searching:  # before that, it is the last utterance's
+            return ""
+        hyp = self._searches[0].free.hyp()
         return hyp.hypstr.strip() if hyp is not None else ""
 
     def end(self) -> Transcript:
@@ -320,35 +416,17 @@ class PocketsphinxRecognizer:
         if not self._searching:
             self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)
-        for decoder in self._decoders:
-            decoder.end_utt()
         self._searching = False
-        hyp = self._decoder.hyp()
-        text = hyp.hypstr.strip() if hyp is not None else ""
+        for search in self._searches:
+            search.stop()
+        owner = self._searches[0]
+        heard = [search.evidence(owner, self._meanings, self._pronunciations) for search in self._searches]
+        self.last_scores = {**most_confident(heard, self._meanings), "warps": heard}
+        text = str(self.last_scores["hypothesis"])
         if not text:
-            self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)
-        frames = max(1, self._decoder.n_frames())
-        grammar_fit = _acoustic_score(self._decoder)
-        gap = (grammar_fit - _acoustic_score(self._phones)) / frames
-        free_gap = (grammar_fit - _acoustic_score(self._free)) / frames
-        span = _word_span(self._decoder) or (0, frames - 1)
-        span_frames = span[1] - span[0] + 1
-        span_fit = _acoustic_score(self._decoder, span)
-        span_gap = (span_fit - _acoustic_score(self._phones, span)) / span_frames
-        span_free_gap = (span_fit - _acoustic_score(self._free, span)) / span_frames
-        per_frame = _log_score(hyp.score) / frames
-        free = self._free.hyp()
-        heard = free.hypstr.strip() if free is not None else ""
-        meaning = self._meanings
-        same_intent = heard in meaning and meaning[heard] == meaning.get(text)  # "no" and "nope"
-        agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
-        sounds_alike = 1.0 if same_intent else phone_agreement(text, heard, self._pronunciations)
-        self.last_scores = {"hypothesis": text, "free": heard, "gap": round(gap, 3), "free_gap": round(free_gap, 3), "per_frame": round(per_frame, 3),
-                            "agreement": round(agreement, 3), "frames": frames, "same_intent": float(same_intent),
-                            "span_gap": round(span_gap, 3), "span_free_gap": round(span_free_gap, 3), "span_frames": span_frames,
-                            "phone_agreement": round(sounds_alike, 3)}
-        accepted = accepts(self.last_scores, self._cautious.get(meaning.get(text, ""), 0.0))
+        accepted = accepts(self.last_scores, self._cautious.get(self._meanings.get(text, ""), 0.0))
         if accepted:
-            self._session_mean.understood(parse(self._phones.get_cmn()))
+            for search in self._searches:
+                search.understood()
         return Transcript(text if accepted else "", confidence(self.last_scores))
