@@ -222,6 +222,7 @@ class _WarpedSearch:
             decoder.start_utt()
 
     def _mean_of(self, opening: bytes) -> np.ndarray:
+        """The cepstral mean of ``opening`` at this warp."""
         # pocketsphinx reports a mean blended with what it measured before: start afresh, and
         # measure twice, so that what it blends with is this opening itself.
         self.phones.reinit_feat()
