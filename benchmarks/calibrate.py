@@ -5,7 +5,7 @@
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
 frame, agreement with a free decode in words and in phones, its length, its fit against the
-free decode's words, whether both warps heard the same meaning). Each warp's own evidence is
+free decode's words, how many of its phones the free decode heard). Each warp's own evidence is
 stored, and the warp the engine's current weights trust most is the one scored, as in the
 engine. A logistic model turns that evidence into the chance that the hypothesis means what was said;
 it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. A result is
