@@ -200,6 +200,20 @@ def test_acknowledging_an_alert_never_moves_a_step(scripted, acknowledgement):
     assert len([r for r in of_type(records, "say") if r["kind"] == "alert"]) == 1
 
 
+@pytest.mark.parametrize(("before", "heard"), [([], "go on"), ([], "go back"), (["next"], "start")])
+def test_a_step_command_during_an_alert_only_silences_it(scripted, before, heard):
+    """Some voices' "done" is heard as "go on" or "back": said to an alert, nothing moves. Said
+    again once the alert is quiet, it does."""
+    records = scripted(*ALL_NO, *before, "start the ice timer", "/wait 900", heard, "/wait 30")
+    assert of_type(records, "alert_acknowledged")
+    assert [r["t"] for r in of_type(records, "step") if r["t"] >= 900] == [], "the step stays"
+    assert not of_type(records, "countdown_started"), "no stretch starts"
+    assert len([r for r in of_type(records, "say") if r["kind"] == "alert"]) == 1
+    again = scripted(*ALL_NO, *before, "start the ice timer", "/wait 900", "okay", heard, "/wait 30")
+    assert [r for r in of_type(again, "step") if r["t"] >= 900] or of_type(again, "countdown_started"), \
+        "after the alert, the same command moves"
+
+
 @pytest.mark.parametrize("reply", ["okay", "got it", "done"])
 def test_okay_to_a_stretch_step_does_not_skip_it(scripted, reply):
     records = scripted(*ALL_NO, "next", reply, "ready", "/wait 200")

@@ -36,8 +36,9 @@ LISTENS_FOR: Mapping[Context, frozenset[Intent]] = {
 }
 """The intents the dialog acts on in each context; `voice-assistant check` holds the grammars to it."""
 _STARTS_A_TIMER = {Intent.START_ICE_TIMER, Intent.START_HEAT_TIMER, Intent.SET_TIMER}
-_ENDS_AN_ALERT = {Intent.ACKNOWLEDGE, Intent.STOP}
-"""Said while an alert sounds, these only silence it."""
+_ENDS_AN_ALERT = {Intent.ACKNOWLEDGE, Intent.STOP, Intent.NEXT, Intent.PREVIOUS, Intent.START_STRETCH}
+"""Said while an alert sounds, these only silence it: an acknowledgement never moves a step, and
+some voices' "done" is heard as "go on" or "back"."""
 _HOUR = 3600.0
 
 
