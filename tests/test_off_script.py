@@ -144,6 +144,17 @@ def test_pain_during_a_stretch_stops_the_count_at_once(scripted, content, compla
     assert of_type(records, "state")[-1]["state"] == "guidance"
 
 
+def test_help_during_a_stretch_holds_the_count_until_asked_to_go_on(scripted, content):
+    """Mid-stretch, "help" may be someone in trouble, or a "stop" heard as "help": the count
+    holds while what to say is said, and carries on only when asked."""
+    records = scripted(*ALL_NO, "next", "start", "/wait 6", "what can I say", "/wait 100", "resume", "/wait 300")
+    asked = next(r["t"] for r in of_type(records, "heard") if r["intent"] == "help")
+    resumed = next(r["t"] for r in of_type(records, "heard") if r["intent"] == "resume")
+    assert not [r for r in of_type(records, "countdown") if asked < r["t"] < resumed], "no count while held"
+    assert replies_to(records, "what can I say") == list(content.help["paused"])
+    assert of_type(records, "countdown")[-1]["step"] == "done"
+
+
 def test_worse_pain_after_a_stretch_drops_the_remaining_stretches(scripted, content):
     records = scripted(*ALL_NO, "next", "start", "/wait 300", "that made the pain worse", "next", "start",
                        "let's do the pelvic tilt", "next")

@@ -195,6 +195,8 @@ class Dialog:
             return  # the alarm is silenced; nothing else moves
         self._misses = 0
         if intent == Intent.HELP:
+            if self.state == State.COUNTDOWN:  # someone in trouble mid-stretch, or a "stop" heard as "help"
+                self._pause(reply, announce=False)
             reply.say_lines(self.content.help[self.context])
         elif intent == Intent.CALL_FOR_HELP:
             reply.say_lines(self.content.session["call_for_help"])
@@ -287,12 +289,14 @@ class Dialog:
         reply.log("session_ended", disposition=self.disposition.value if self.disposition else None)
         self._set_state(reply, State.IDLE)
 
-    def _pause(self, reply: Reply) -> None:
+    def _pause(self, reply: Reply, announce: bool = True) -> None:
+        """Hold the session (and a running count), saying so when ``announce``."""
         self._paused_from = self.state
         if self._countdown is not None:
             self._countdown.schedule.pause(self._now)
+        if announce and self._countdown is not None:
             reply.say(self.content.counting.lines["paused"])
-        else:
+        elif announce:
             reply.say_lines(self.content.session["paused"])
         self._set_state(reply, State.PAUSED)
 
