@@ -1,0 +1,100 @@
+"""The speaker's pitch, on made tones and on the corpus voices, and the warp it calls for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from speech_corpus import IN_GRAMMAR
+from speechgen import VOICES, speech
+from voice_assistant.asr.speaker_pitch import (HIGH_VOICE_PITCH, HIGH_VOICE_WARP, MODEL_WARP, RATE, SETTLED_UTTERANCES,
+                                               PitchTrack, SpeakerPitch, voice_pitch, warp_for)
+from voice_assistant.audio.wav import read_wav
+
+
+def voiced(pitch: float, seconds: float = 0.5) -> np.ndarray:
+    """A buzz at ``pitch`` with falling harmonics, as a vowel's source is."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    wave = sum(np.sin(2 * np.pi * pitch * k * t) / k for k in range(1, 12))
+    return (3000 * wave).astype(np.int16)
+
+
+def brown_noise(length: int, seed: int = 1) -> np.ndarray:
+    """A fan's rumble, as tests/speechgen.py makes it."""
+    hum = np.cumsum(np.random.default_rng(seed).normal(size=length))
+    return hum - np.convolve(hum, np.ones(400) / 400, mode="same")
+
+
+@pytest.mark.parametrize("pitch", [85.0, 110.0, 160.0, 220.0, 300.0])
+def test_the_pitch_of_a_buzz_is_found(pitch):
+    assert voice_pitch(voiced(pitch)) == pytest.approx(pitch, rel=0.03)
+
+
+def test_a_pitch_followed_while_it_streams_is_the_pitch_of_the_whole():
+    audio = read_wav(speech("I think I threw my back out", "hibari-heart"))
+    track = PitchTrack()
+    for start in range(0, len(audio), 1234):
+        track.push(audio[start:start + 1234])
+    assert track.pitch() == voice_pitch(audio) and track.pitch() > HIGH_VOICE_PITCH
+
+
+def test_silence_hiss_and_a_short_blip_have_no_pitch():
+    assert voice_pitch(np.zeros(RATE, dtype=np.int16)) is None
+    assert voice_pitch(np.random.default_rng(1).normal(scale=500, size=RATE).astype(np.int16)) is None
+    assert voice_pitch(voiced(120.0, seconds=0.03)) is None
+
+
+def test_a_rumble_louder_than_the_voice_does_not_pass_for_a_high_pitch():
+    """Brown noise has most of its power at the lowest frequencies; taken as power, its
+    correlation falls from the shortest lag on, and a man's voice read as 350 Hz."""
+    voice = voiced(110.0, seconds=1.0).astype(np.float64)
+    noise = brown_noise(len(voice))
+    noise *= np.sqrt(np.mean(voice ** 2) / np.mean(noise ** 2))
+    assert voice_pitch(voice + noise) == pytest.approx(110.0, rel=0.05), "as loud as the voice"
+    louder = voice_pitch(voice + 4 * noise)
+    assert louder is None or louder == pytest.approx(110.0, rel=0.05), "twice as loud: no pitch or the voice's"
+
+
+def median_pitch(voice: str, room: str = "clean") -> float:
+    pitches = [voice_pitch(read_wav(speech(text, voice, room))) for _, text, _ in IN_GRAMMAR[:8]]
+    return float(np.median([p for p in pitches if p is not None]))
+
+
+@pytest.mark.parametrize("voice", [name for name, spec in VOICES.items() if spec.tuned])
+def test_every_tuning_voice_is_heard_as_the_model_was_trained(voice):
+    """Every voice the confidence was fitted on is a low voice: the high voice's warp was never
+    tuned on, which the README says."""
+    assert median_pitch(voice) < 140
+    assert warp_for(median_pitch(voice)) == MODEL_WARP
+
+
+@pytest.mark.parametrize("voice", ["hibari-heart", "festival-slt", "espeak-f2", "slt-high"])
+def test_women_s_voices_are_heard_at_the_high_warp(voice):
+    assert warp_for(median_pitch(voice)) == HIGH_VOICE_WARP
+
+
+def test_a_man_over_a_fan_is_still_a_low_voice():
+    audio = read_wav(speech("I think I threw my back out", "piper-joe")).astype(np.float64)
+    noise = brown_noise(len(audio))
+    noise *= np.sqrt(np.mean(audio ** 2) / np.mean(noise ** 2)) / 4  # 12 dB under the voice
+    assert voice_pitch(audio + noise) < HIGH_VOICE_PITCH
+
+
+def test_the_speaker_s_pitch_is_the_median_of_the_latest_understood():
+    speaker = SpeakerPitch()
+    opening = voiced(210.0)
+    assert speaker.for_utterance(opening) == pytest.approx(210.0, rel=0.03), "until one is understood, the opening says"
+    speaker.understood(None)  # no pitch heard: nothing to settle
+    assert speaker.for_utterance(voiced(110.0)) == pytest.approx(110.0, rel=0.03)
+    for pitch in (110.0, 115.0, 300.0):  # one odd utterance cannot move it
+        speaker.understood(pitch)
+    assert speaker.for_utterance(opening) == 115.0
+    for _ in range(SETTLED_UTTERANCES):  # a new speaker takes over
+        speaker.understood(220.0)
+    assert speaker.for_utterance(voiced(110.0)) == 220.0
+
+
+def test_the_warp_follows_the_pitch():
+    assert warp_for(None) == MODEL_WARP
+    assert warp_for(HIGH_VOICE_PITCH - 1) == MODEL_WARP
+    assert warp_for(HIGH_VOICE_PITCH) == HIGH_VOICE_WARP
