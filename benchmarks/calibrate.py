@@ -5,12 +5,11 @@
 
 Each grammar hypothesis has evidence (``last_scores``: its gap to a phone loop, its score per
 frame, agreement with a free decode in words and in phones, its length, its fit against the
-free decode's words, how many of its phones the free decode heard). Each warp's own evidence is
-stored, and the warp the engine's current weights trust most is the one scored, as in the
-engine. A logistic model turns that evidence into the chance that the hypothesis means what was said;
-it is fitted only on the voices and rooms marked "tuned" in tests/speechgen.py. A result is
-accepted when its confidence reaches ``ACCEPT_CONFIDENCE`` (``ACCEPT_CONFIDENCE_ONE_WORD`` for
-one word). The script prints the fitted weights; what each pair of acceptance levels does to a
+free decode's words, how many of its phones the free decode heard), heard at the warp the
+speaker's pitch chose. A logistic model turns that evidence into the chance that the hypothesis
+means what was said; it is fitted only on the voices and rooms marked "tuned" in
+tests/speechgen.py. A result is accepted when its confidence reaches ``ACCEPT_CONFIDENCE``
+(``ACCEPT_CONFIDENCE_ONE_WORD`` for one word). The script prints the fitted weights; what each pair of acceptance levels does to a
 tuning voice when the weights are fitted on the other tuning voices (leave one voice out);
 then, on the tuning data, what other least confidences for each cautious intent would do
 (hazards, and how many of that intent's real requests still get through); and last what the
@@ -46,9 +45,6 @@ def load(paths: list[Path]) -> list[dict]:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             scores = record.get("scores") or {}
-            if "warps" in scores:  # the warp the engine's confidence trusts most now
-                meanings = grammar.phrases(record["context"]).meanings
-                scores = record["scores"] = {**engine.most_confident(scores["warps"], meanings), "warps": scores["warps"]}
             hypothesis = scores.get("hypothesis") or ""
             match = grammar.match(hypothesis, record["context"]) if hypothesis else None
             record["meaning"] = match.intent if match else None

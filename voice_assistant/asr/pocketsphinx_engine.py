@@ -16,6 +16,7 @@ from voice_assistant.asr.base import Transcript
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
+from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, warp_for
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
@@ -86,16 +87,12 @@ def missing_words(grammar: Grammar) -> list[str]:
 # on. A result is taken when its confidence reaches ACCEPT_CONFIDENCE
 # (ACCEPT_CONFIDENCE_ONE_WORD for one word), and an intent the context is cautious about ("no"
 # to a red-flag question, the start phrase when idle) must also reach the least confidence
-# grammars/contexts.yaml gives it and be heard at every warp; a doubtful one is rejected, so the
-# question is asked again instead of a red flag being missed. Scores are log base 1.0001 per
-# 10 ms frame. The weights and both levels were chosen with benchmarks/calibrate.py on the tuning
-# voices and rooms only (tests/speechgen.py marks them), each voice scored with weights fitted
-# on the others; the README reports the held-out figures. (The rule before, a hand-set threshold
-# on each piece of evidence, made twice the mistakes at the same accuracy there.) Whether the
-# ``WARPS`` heard the same meaning is not evidence here, only a rule for cautious intents:
-# fitted as evidence, it lifted sentences that every warp was forced onto alike ("no way the
-# game is on" heard as "no it isn't" at 0.952), and without it the held-out figures were about
-# the same (73.3% right against 73.5%, false accepts 1.6% against 2.0%).
+# grammars/contexts.yaml gives it; a doubtful one is rejected, so the question is asked again
+# instead of a red flag being missed. Scores are log base 1.0001 per 10 ms frame. The weights
+# and both levels were chosen with benchmarks/calibrate.py on the tuning voices and rooms only
+# (tests/speechgen.py marks them), each voice scored with weights fitted on the others; the
+# README reports the held-out figures. (The rule before, a hand-set threshold on each piece of
+# evidence, made twice the mistakes at the same accuracy there.)
 CONFIDENCE_WEIGHTS = (-0.1085, 0.1637, 1.3005, 0.3194, -3.8985, 0.0279, 0.0285, 0.1475, 0.1052, 0.66)
 CONFIDENCE_BIAS = 24.7942
 ACCEPT_CONFIDENCE = 0.85
@@ -140,10 +137,7 @@ def acceptance_level(hypothesis: str, least_confidence: float = 0.0,
 
 
 def accepts(scores: dict, least_confidence: float = 0.0) -> bool:
-    """Whether the evidence is enough to take the grammar's result; an intent the context is
-    cautious about also needs every warp to have heard it."""
-    if least_confidence and not scores["warps_agree"]:
-        return False
+    """Whether the evidence is enough to take the grammar's result."""
     return confidence(scores) >= acceptance_level(str(scores["hypothesis"]), least_confidence)
 
 
@@ -183,41 +177,38 @@ def _common_words(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-WARPS = (1.0,)
-"""The vocal tract lengths each utterance is heard at (pocketsphinx's inverse-linear frequency
-warp), the first as the model was trained. Hearing also at 1.2 (as a speaker with a shorter
-vocal tract sounds to the model) is built and measured, not yet on: see the README. Only the
-first warp has a free decode (~35 MB); the others borrow it (see ``_WarpedSearch.free_fit``)."""
+class _Searches:
+    """The three searches of one utterance (the grammar, the phone loop and the free decode), at
+    the warp the speaker's pitch calls for (see ``speaker_pitch``), each warp with its own
+    settled cepstral mean (a warp changes the cepstra)."""
 
-
-class _WarpedSearch:
-    """The searches of one utterance at one warp, with their own cepstral mean (a warp changes
-    the cepstra, so each warp settles its own)."""
-
-    def __init__(self, warp: float, common: dict, grammar_lexicon: Path, free: tuple[Path, Path] | None) -> None:
-        """``free``: the lexicon and language model of a free decode, if this warp has one."""
+    def __init__(self, common: dict, grammar_lexicon: Path, free_lexicon: Path, free_lm: Path) -> None:
         from pocketsphinx import Config, Decoder
 
         base = model_dir()
-        # Every decoder names its warp, 1.0 too: pocketsphinx keeps the last warp in one
-        # global, which it only updates when the value named changes, so a decoder without one
-        # between two at 1.2 left the second (and every rebuilt feature computation) unwarped.
-        common = {**common, "warp_type": "inverse_linear", "warp_params": str(warp)}
-        self.warp = warp
+        # pocketsphinx keeps the warp in one global, which it only updates when the value named
+        # changes: every decoder names it, so that each one's features follow it.
+        common = {**common, "warp_type": "inverse_linear", "warp_params": str(MODEL_WARP)}
         self.grammar = Decoder(Config(lm=None, dict=str(grammar_lexicon), **common))
         self.phones = Decoder(Config(lm=None, allphone=str(base / "en-us-phone.lm.bin"), dict=str(grammar_lexicon), **common))
-        self.free = None
-        if free is not None:
-            # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after the
-            # end of speech, and the words only need to be good enough to compare.
-            free_lexicon, free_lm = free
-            self.free = Decoder(Config(lm=str(free_lm), fwdflat=False, dict=str(free_lexicon), **common))
-        self.decoders = tuple(d for d in (self.grammar, self.free, self.phones) if d is not None)
-        self.session_mean = SessionMean()
+        # No second (flat-lexicon) pass for the free decode: it would add ~60 ms after the end
+        # of speech, and the words only need to be good enough to compare.
+        self.free = Decoder(Config(lm=str(free_lm), fwdflat=False, dict=str(free_lexicon), **common))
+        self.decoders = (self.grammar, self.free, self.phones)
+        self.warp = MODEL_WARP
+        self._session_means: dict[float, SessionMean] = {}
 
-    def start(self, opening: bytes) -> None:
-        """Start the utterance from the cepstral mean of its ``opening`` and the session's."""
-        mean = render(self.session_mean.for_utterance(self._mean_of(opening)))
+    def start(self, opening: bytes, warp: float) -> None:
+        """Start the utterance at ``warp``, from the cepstral mean of its ``opening`` and the
+        session's at that warp."""
+        if warp != self.warp:
+            for decoder in self.decoders:
+                # reinit_feat(Config) keeps the old warp: the decoder's own config must change.
+                decoder.config["warp_params"] = str(warp)
+                decoder.reinit_feat()
+            self.warp = warp
+        session_mean = self._session_means.setdefault(warp, SessionMean())
+        mean = render(session_mean.for_utterance(self._mean_of(opening)))
         for decoder in self.decoders:
             decoder.set_cmn(mean)
             decoder.start_utt()
@@ -241,31 +232,24 @@ class _WarpedSearch:
         for decoder in self.decoders:
             decoder.end_utt()
 
-    def free_fit(self, owner: _WarpedSearch, span: tuple[int, int] | None = None) -> float:
-        """The free decode's fit at this warp: its own, or, borrowing ``owner``'s, the phone
-        loop's fit here less what the free decode falls short of the phone loop there."""
-        if self.free is not None:
-            return _acoustic_score(self.free, span)
-        return _acoustic_score(self.phones, span) + _acoustic_score(owner.free, span) - _acoustic_score(owner.phones, span)
-
-    def evidence(self, owner: _WarpedSearch, meanings: Mapping[str, str], pronunciations_of: dict[str, list[str]]) -> dict:
-        """The stopped utterance's grammar result and the evidence on it, against ``owner``'s
-        free decode (``{"hypothesis": ""}`` for no result)."""
+    def evidence(self, meanings: Mapping[str, str], pronunciations_of: dict[str, list[str]]) -> dict:
+        """The stopped utterance's grammar result and the evidence on it (``{"hypothesis": ""}``
+        for no result)."""
         hyp = self.grammar.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         if not text:
-            return {"hypothesis": ""}
+            return {"hypothesis": "", "warp": self.warp}
         frames = max(1, self.grammar.n_frames())
         grammar_fit = _acoustic_score(self.grammar)
         gap = (grammar_fit - _acoustic_score(self.phones)) / frames
-        free_gap = (grammar_fit - self.free_fit(owner)) / frames
+        free_gap = (grammar_fit - _acoustic_score(self.free)) / frames
         span = _word_span(self.grammar) or (0, frames - 1)
         span_frames = span[1] - span[0] + 1
         span_fit = _acoustic_score(self.grammar, span)
         span_gap = (span_fit - _acoustic_score(self.phones, span)) / span_frames
-        span_free_gap = (span_fit - self.free_fit(owner, span)) / span_frames
+        span_free_gap = (span_fit - _acoustic_score(self.free, span)) / span_frames
         per_frame = _log_score(hyp.score) / frames
-        free = owner.free.hyp()
+        free = self.free.hyp()
         heard = free.hypstr.strip() if free is not None else ""
         same_intent = heard in meanings and meanings[heard] == meanings.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
@@ -277,23 +261,13 @@ class _WarpedSearch:
                 "phone_agreement": round(sounds_alike, 3), "warp": self.warp}
 
     def understood(self) -> None:
-        """The utterance was understood: its mean settles this warp's session mean."""
-        self.session_mean.understood(parse(self.phones.get_cmn()))
-
-
-def most_confident(heard: list[dict], meanings: Mapping[str, str]) -> dict:
-    """Of the warps' results, the one the evidence trusts most, with whether the warps agree
-    on what it means (``warps_agree``)."""
-    results = [scores for scores in heard if scores["hypothesis"]]
-    if not results:
-        return {"hypothesis": ""}
-    agree = len(results) == len(heard) and len({meanings.get(s["hypothesis"], s["hypothesis"]) for s in results}) == 1
-    return {**max(results, key=confidence), "warps_agree": float(agree)}
+        """The utterance was understood: its mean settles the session mean at this warp."""
+        self._session_means[self.warp].understood(parse(self.phones.get_cmn()))
 
 
 class PocketsphinxRecognizer:
-    """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode, at
-    each of the ``WARPS``.
+    """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode, at the
+    frequency warp the speaker's pitch calls for.
 
     All the searches run while the audio arrives, so little is left to do once speech ends.
     Each utterance's cepstral normalisation starts from its own first moments (the room just
@@ -306,7 +280,7 @@ class PocketsphinxRecognizer:
 
     engine = "pocketsphinx"
 
-    def __init__(self, grammar: Grammar, warps: tuple[float, ...] = WARPS) -> None:
+    def __init__(self, grammar: Grammar) -> None:
         self.grammar = grammar
         base = model_dir()
         common = {"hmm": str(base / "en-us"), "logfn": os.devnull, "bestpath": False}
@@ -326,13 +300,11 @@ class PocketsphinxRecognizer:
                 grammar_lexicon.write_text(lexicon(grammar.vocabulary(), free_lexicon, {}), encoding="utf-8")
                 # The free decode's language model is cut to its words where scripts/setup has made that.
                 free_lm = free_decode_lm.language_model(base / "en-us.lm.bin", free_vocabulary)
-                self._searches = [_WarpedSearch(warp, common, grammar_lexicon, (free_lexicon, free_lm) if i == 0 else None)
-                                  for i, warp in enumerate(warps)]
+                self._searches = _Searches(common, grammar_lexicon, free_lexicon, free_lm)
                 # A one-word search to stand in while one context's graph makes way for the next.
                 any_word = min(grammar.vocabulary())
-                for search in self._searches:
-                    search.grammar.add_fsg(BETWEEN_CONTEXTS, search.grammar.create_fsg(
-                        BETWEEN_CONTEXTS, 0, 1, [(0, 1, 1.0, any_word)]))
+                search = self._searches.grammar
+                search.add_fsg(BETWEEN_CONTEXTS, search.create_fsg(BETWEEN_CONTEXTS, 0, 1, [(0, 1, 1.0, any_word)]))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
@@ -341,17 +313,20 @@ class PocketsphinxRecognizer:
         self._cautious: Mapping[str, float] = {}
         self._searching = False
         self._floor = NoiseFloor()
+        self._speaker = SpeakerPitch()
+        self._pitch = PitchTrack()
+        """The utterance's pitch, which settles the speaker's once it is understood."""
         self.context = ""
         self.last_scores: dict[str, float | str] = {}
-        """The evidence behind the last result (for benchmarks and calibration), with each
-        warp's own under ``"warps"``."""
+        """The evidence behind the last result (for benchmarks and calibration), with the warp
+        it was heard at."""
 
     def set_context(self, context: str) -> None:
         """Compile ``context``'s word graph into the grammar searches, in place of the last one.
 
         Only one context is held compiled (~5 MB each; the last one goes first, so two are
-        never held at once), with its sentences' meanings: switching compiles in 4-14 ms a
-        warp. The word graphs themselves are kept, since building them takes longer.
+        never held at once), with its sentences' meanings: switching compiles in 4-14 ms.
+        The word graphs themselves are kept, since building them takes longer.
         """
         if context == self.context:
             return
@@ -362,10 +337,10 @@ class PocketsphinxRecognizer:
                 transitions = [(source, target, probability, *([word] if word else []))
                                for source, target, word, probability in graph.arcs]
                 self._graphs[context] = (graph.start, graph.final, transitions)
-            for search in self._searches:
-                search.grammar.activate_search(BETWEEN_CONTEXTS)  # a search in use cannot be removed
-                if self.context:
-                    search.grammar.remove_search(self.context)
+            search = self._searches.grammar
+            search.activate_search(BETWEEN_CONTEXTS)  # a search in use cannot be removed
+            if self.context:
+                search.remove_search(self.context)
         except (RuntimeError, ValueError) as error:
             raise self._compile_error(context, error) from None
         try:
@@ -382,9 +357,9 @@ class PocketsphinxRecognizer:
 
     def _compile(self, context: str) -> None:
         start, final, transitions = self._graphs[context]
-        for search in self._searches:
-            search.grammar.add_fsg(context, search.grammar.create_fsg(context, start, final, transitions))
-            search.grammar.activate_search(context)
+        search = self._searches.grammar
+        search.add_fsg(context, search.create_fsg(context, start, final, transitions))
+        search.activate_search(context)
 
     def begin(self) -> None:
         self._searching = False
@@ -398,18 +373,17 @@ class PocketsphinxRecognizer:
             return
         if not self._searching:  # the first audio the noise floor lets go: the opening is in it
             onset = self._floor.onset or 0
-            opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD].tobytes()
-            for search in self._searches:
-                search.start(opening)
+            opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD]
+            self._searches.start(opening.tobytes(), warp_for(self._speaker.for_utterance(opening)))
+            self._pitch = PitchTrack()
             self._searching = True
-        data = audio.tobytes()
-        for search in self._searches:
-            search.process(data)
+        self._pitch.push(audio)
+        self._searches.process(audio.tobytes())
 
     def partial(self) -> str:
         if not self._searching:  # before that, it is the last utterance's
             return ""
-        hyp = self._searches[0].free.hyp()
+        hyp = self._searches.free.hyp()
         return hyp.hypstr.strip() if hyp is not None else ""
 
     def end(self) -> Transcript:
@@ -418,16 +392,13 @@ class PocketsphinxRecognizer:
             self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)
         self._searching = False
-        for search in self._searches:
-            search.stop()
-        owner = self._searches[0]
-        heard = [search.evidence(owner, self._meanings, self._pronunciations) for search in self._searches]
-        self.last_scores = {**most_confident(heard, self._meanings), "warps": heard}
+        self._searches.stop()
+        self.last_scores = self._searches.evidence(self._meanings, self._pronunciations)
         text = str(self.last_scores["hypothesis"])
         if not text:
             return Transcript("", 0.0)
         accepted = accepts(self.last_scores, self._cautious.get(self._meanings.get(text, ""), 0.0))
         if accepted:
-            for search in self._searches:
-                search.understood()
+            self._searches.understood()
+            self._speaker.understood(self._pitch.pitch())
         return Transcript(text if accepted else "", confidence(self.last_scores))
