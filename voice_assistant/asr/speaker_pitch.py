@@ -19,10 +19,11 @@ import numpy as np
 
 HIGH_VOICE_PITCH = 160.0
 """Hz: a speaker at or above it is heard at ``HIGH_VOICE_WARP`` (between the usual ranges of
-men's and women's voices; every tuning voice lies at 140 Hz or under)."""
+men's and women's voices; every tuning voice measures 111 Hz or under)."""
 HIGH_VOICE_WARP = 1.2
 """The warp a high voice is heard at (1.0 is the model's own)."""
 MODEL_WARP = 1.0
+"""The model's own warp: the frequencies as they are."""
 PITCH_RANGE = (70.0, 350.0)
 """Hz: the pitches looked for."""
 SETTLED_UTTERANCES = 5
@@ -36,7 +37,8 @@ _VOICED = 0.4
 _LEAST_VOICED_FRAMES = 5
 _SHORTEST, _LONGEST = int(RATE / PITCH_RANGE[1]), int(RATE / PITCH_RANGE[0])
 """The lags, in samples, of the highest and lowest pitch looked for."""
-_WINDOW_CORRELATION = np.correlate(np.hanning(_FRAME), np.hanning(_FRAME), "full")[_FRAME - 1:] / np.sum(np.hanning(_FRAME) ** 2)
+_WINDOW = np.hanning(_FRAME)
+_WINDOW_CORRELATION = np.correlate(_WINDOW, _WINDOW, "full")[_FRAME - 1:] / np.sum(_WINDOW ** 2)
 """The window's own autocorrelation, which each frame's is divided by: the window alone makes
 a long period look less periodic than a short one (Boersma's correction)."""
 _FREQUENCIES = np.fft.rfftfreq(2 * _FRAME, 1 / RATE)
@@ -53,7 +55,7 @@ def _measure(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pitch is the lag of its highest value in ``PITCH_RANGE``, voiced if that is high enough.
     """
     energy = np.mean(frames ** 2, axis=1)
-    frames = (frames - frames.mean(axis=1, keepdims=True)) * np.hanning(_FRAME)
+    frames = (frames - frames.mean(axis=1, keepdims=True)) * _WINDOW
     spectrum = np.abs(np.fft.rfft(frames, 2 * _FRAME, axis=1))
     spectrum[:, _OUTSIDE_VOICE_BAND] = 0
     correlation = np.fft.irfft(spectrum, axis=1)
