@@ -52,6 +52,7 @@ VOICES = {voice.name: voice for voice in (
     Voice("festival-slt", "natural", "festival", "voice_cmu_us_slt_arctic_hts", tuned=False),
     Voice("festival-ked", "robotic", "festival", "voice_ked_diphone", tuned=False),
     Voice("espeak-f2", "robotic", "espeak", "en-us+f2", tuned=False),
+    Voice("espeak-f4", "robotic", "espeak", "en-us+f4", tuned=False),
     Voice("espeak-gb-m3", "robotic", "espeak", "en-gb-x-rp+m3", tuned=False),
     # Two more natural speakers, never tuned on or looked at before the final figures: hibari
     # lower and slower, slt higher and quicker.
