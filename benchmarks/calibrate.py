@@ -9,12 +9,12 @@ free decode's words, how many of its phones the free decode heard), heard at the
 speaker's pitch chose. A logistic model turns that evidence into the chance that the hypothesis
 means what was said; it is fitted only on the voices and rooms marked "tuned" in
 tests/speechgen.py. A result is accepted when its confidence reaches ``ACCEPT_CONFIDENCE``
-(``ACCEPT_CONFIDENCE_ONE_WORD`` for one word). The script prints the fitted weights; what each pair of acceptance levels does to a
-tuning voice when the weights are fitted on the other tuning voices (leave one voice out);
-then, on the tuning data, what other least confidences for each cautious intent would do
-(hazards, and how many of that intent's real requests still get through); and last what the
-engine's current constants do per held-out voice and room, with how well the confidence
-matches the share of results that were right.
+(``ACCEPT_CONFIDENCE_ONE_WORD`` for one word). The script prints the fitted weights; what each
+pair of acceptance levels does to a tuning voice when the weights are fitted on the other
+tuning voices (leave one voice out); then, on the tuning data, what other least confidences
+for each cautious intent would do (hazards, and how many of that intent's real requests still
+get through); and last what the engine's current constants do per held-out voice and room,
+with how well the confidence matches the share of results that were right.
 """
 
 from __future__ import annotations

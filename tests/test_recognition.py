@@ -13,6 +13,7 @@ import pytest
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
 from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, PocketsphinxRecognizer
+from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import load_grammar
@@ -218,8 +219,8 @@ def test_a_high_voice_is_heard_at_the_warp_its_pitch_calls_for_and_a_low_one_as_
 
     by_pitch = PocketsphinxRecognizer(grammar)
     right, wrong = session(by_pitch)
-    assert by_pitch.last_scores["warp"] == speaker_pitch.HIGH_VOICE_WARP
-    for context, text, intent in SINGLE_WORDS[:6]:
+    assert by_pitch.last_scores["warp"] == HIGH_VOICE_WARP
+    for context, text, _ in SINGLE_WORDS[:6]:
         recognise(by_pitch, grammar, context, read_wav(speech(text, "piper-joe")))
     assert by_pitch.last_scores["warp"] == speaker_pitch.MODEL_WARP
     monkeypatch.setattr(speaker_pitch, "HIGH_VOICE_WARP", speaker_pitch.MODEL_WARP)
@@ -241,7 +242,7 @@ def test_a_recognizer_hears_the_same_whatever_was_built_or_heard_before_it(gramm
         return recognizer.last_scores
 
     alone = second_utterance(False)
-    assert alone["warp"] == 1.2 and alone["hypothesis"] == "my back went into spasm"
+    assert alone["warp"] == HIGH_VOICE_WARP and alone["hypothesis"] == "my back went into spasm"
     assert second_utterance(True) == alone
 
 
