@@ -26,6 +26,10 @@ MODEL_WARP = 1.0
 """The model's own warp: the frequencies as they are."""
 PITCH_RANGE = (70.0, 350.0)
 """Hz: the pitches looked for."""
+LOUDEST_DB = 7.0
+"""dB: only frames this close to an utterance's loudest give its pitch, so that the speaker's
+voice does and a television behind it does not (a woman's voice on a television 12 dB under a
+man's gave all his utterances her pitch when frames within 20 dB counted)."""
 SETTLED_UTTERANCES = 5
 """How many of the latest understood utterances the speaker's pitch is the median of."""
 RATE = 16_000
@@ -86,12 +90,12 @@ class PitchTrack:
         self._pending = samples[count * _HOP:]
 
     def pitch(self) -> float | None:
-        """The median pitch of the voiced frames among the loud ones (within 20 dB of the
-        loudest), or None if fewer than a few are voiced."""
+        """The median pitch of the voiced frames among the loudest (within ``LOUDEST_DB`` of
+        the loudest), or None if fewer than a few are voiced."""
         if not self._energy:
             return None
         energy = np.concatenate(self._energy)
-        counted = np.concatenate(self._voiced) & (energy > 0.01 * energy.max())
+        counted = np.concatenate(self._voiced) & (energy > 10 ** (-LOUDEST_DB / 10) * energy.max())
         if counted.sum() < _LEAST_VOICED_FRAMES:
             return None
         return float(np.median(np.concatenate(self._pitch)[counted]))
