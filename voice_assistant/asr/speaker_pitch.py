@@ -19,7 +19,7 @@ import numpy as np
 
 HIGH_VOICE_PITCH = 160.0
 """Hz: a speaker at or above it is heard at ``HIGH_VOICE_WARP`` (between the usual ranges of
-men's and women's voices; every tuning voice measures 111 Hz or under)."""
+men's and women's voices; every tuning voice measures 116 Hz or under)."""
 HIGH_VOICE_WARP = 1.2
 """The warp a high voice is heard at (1.0 is the model's own)."""
 MODEL_WARP = 1.0
