@@ -7,14 +7,14 @@ import pytest
 
 from speech_corpus import IN_GRAMMAR
 from speechgen import speech
-from voice_assistant.asr.speaker_pitch import (HIGH_VOICE_PITCH, HIGH_VOICE_WARP, MODEL_WARP, RATE, SETTLED_UTTERANCES,
+from voice_assistant.asr.speaker_pitch import (HIGH_VOICE_PITCH, HIGH_VOICE_WARP, MODEL_WARP, SETTLED_UTTERANCES,
                                                PitchTrack, SpeakerPitch, voice_pitch, warp_for)
-from voice_assistant.audio.wav import read_wav
+from voice_assistant.audio.wav import SAMPLE_RATE, read_wav
 
 
 def voiced(pitch: float, seconds: float = 0.5) -> np.ndarray:
     """A buzz at ``pitch`` with falling harmonics, as a vowel's source is."""
-    t = np.arange(int(seconds * RATE)) / RATE
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     wave = sum(np.sin(2 * np.pi * pitch * k * t) / k for k in range(1, 12))
     return (3000 * wave).astype(np.int16)
 
@@ -39,8 +39,8 @@ def test_a_pitch_followed_while_it_streams_is_the_pitch_of_the_whole():
 
 
 def test_silence_hiss_and_a_short_blip_have_no_pitch():
-    assert voice_pitch(np.zeros(RATE, dtype=np.int16)) is None
-    assert voice_pitch(np.random.default_rng(1).normal(scale=500, size=RATE).astype(np.int16)) is None
+    assert voice_pitch(np.zeros(SAMPLE_RATE, dtype=np.int16)) is None
+    assert voice_pitch(np.random.default_rng(1).normal(scale=500, size=SAMPLE_RATE).astype(np.int16)) is None
     assert voice_pitch(voiced(120.0, seconds=0.03)) is None
 
 

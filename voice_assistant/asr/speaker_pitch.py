@@ -16,6 +16,7 @@ from collections import deque
 
 import numpy as np
 
+from voice_assistant.audio.wav import SAMPLE_RATE
 
 HIGH_VOICE_PITCH = 160.0
 """Hz: a speaker at or above it is heard at ``HIGH_VOICE_WARP`` (between the usual ranges of
@@ -32,20 +33,18 @@ voice does and a television behind it does not (a woman's voice on a television 
 man's gave all his utterances her pitch when frames within 20 dB counted)."""
 SETTLED_UTTERANCES = 5
 """How many of the latest understood utterances the speaker's pitch is the median of."""
-RATE = 16_000
-"""The engines' audio: 16 kHz samples."""
-_FRAME = int(0.04 * RATE)
-_HOP = int(0.01 * RATE)
+_FRAME = int(0.04 * SAMPLE_RATE)
+_HOP = int(0.01 * SAMPLE_RATE)
 _VOICED = 0.4
 """How periodic a frame must be (its autocorrelation's peak) to count as voiced."""
 _LEAST_VOICED_FRAMES = 5
-_SHORTEST, _LONGEST = int(RATE / PITCH_RANGE[1]), int(RATE / PITCH_RANGE[0])
+_SHORTEST, _LONGEST = int(SAMPLE_RATE / PITCH_RANGE[1]), int(SAMPLE_RATE / PITCH_RANGE[0])
 """The lags, in samples, of the highest and lowest pitch looked for."""
 _WINDOW = np.hanning(_FRAME)
 _WINDOW_CORRELATION = np.correlate(_WINDOW, _WINDOW, "full")[_FRAME - 1:] / np.sum(_WINDOW ** 2)
 """The window's own autocorrelation, which each frame's is divided by: the window alone makes
 a long period look less periodic than a short one (Boersma's correction)."""
-_FREQUENCIES = np.fft.rfftfreq(2 * _FRAME, 1 / RATE)
+_FREQUENCIES = np.fft.rfftfreq(2 * _FRAME, 1 / SAMPLE_RATE)
 _OUTSIDE_VOICE_BAND = (_FREQUENCIES < 50) | (_FREQUENCIES > 1500)
 """The spectrum left out of a frame's autocorrelation: below the lowest voice, and the upper
 harmonics, which carry more noise than pitch."""
@@ -67,7 +66,7 @@ def _measure(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     periodicity = correlation[:, lags] / (np.maximum(correlation[:, :1], 1e-9) * _WINDOW_CORRELATION[lags])
     lag = np.argmax(periodicity, axis=1)
     voiced = periodicity[np.arange(len(lag)), lag] > _VOICED
-    return energy, RATE / (lag + _SHORTEST), voiced
+    return energy, SAMPLE_RATE / (lag + _SHORTEST), voiced
 
 
 class PitchTrack:
