@@ -49,6 +49,7 @@ VOICES = {voice.name: voice for voice in (
     Voice("espeak-us", "robotic", "espeak", "en-us", tuned=True),
     Voice("festival-kal", "robotic", "festival", "voice_kal_diphone", tuned=True),
     Voice("hibari-heart", "natural", "hibari", "heart", tuned=False),
+    Voice("hibari-gb", "natural", "hibari", "heart-gb", tuned=False),
     Voice("festival-slt", "natural", "festival", "voice_cmu_us_slt_arctic_hts", tuned=False),
     Voice("festival-ked", "robotic", "festival", "voice_ked_diphone", tuned=False),
     Voice("espeak-f2", "robotic", "espeak", "en-us+f2", tuned=False),
@@ -84,10 +85,13 @@ def _piper():
 
 
 @lru_cache(maxsize=1)
-def _hibari(voice: str):
+def _hibari(setting: str):
+    """Hibari's bundled voice; ``heart-gb`` is it with British pronunciations."""
     from hibari import Hibari
+    from hibari.g2p import G2P
 
-    return Hibari(voice)
+    voice, _, accent = setting.partition("-")
+    return Hibari(voice, g2p=G2P(british=True) if accent == "gb" else None)
 
 
 def _run(*command: str, stdin: str | None = None) -> None:

@@ -15,6 +15,7 @@ from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
+from voice_assistant.asr.british import british
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
 from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, warp_for
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
@@ -44,19 +45,28 @@ FREE_DECODE_WORDS_FILE = Path(__file__).with_name("free_decode_words.txt")
 the grammar's: made by scripts/free_decode_words.py from the model."""
 
 
-def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: dict[str, str]) -> str:
+def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: Mapping[str, str],
+            accented: frozenset[str] | set[str] = frozenset()) -> str:
     """Dictionary lines for ``words``: the dictionary's (with alternates), then the grammar's
-    own pronunciations for words the dictionary lacks."""
-    lines, found = [], set()
+    own pronunciations for words the dictionary lacks, then how a British speaker says those of
+    ``accented`` where that differs."""
+    said: dict[str, list[str]] = {}
     with open(dictionary, encoding="utf-8", errors="replace") as file:
         for line in file:
-            word = line.split(maxsplit=1)[0].split("(")[0] if line.strip() else ""
+            word, _, phones = line.strip().partition(" ")
+            word = word.split("(")[0]
             if word in words:
-                lines.append(line.rstrip("\n"))
-                found.add(word)
-    lines += [f"{word} {phones}" for word, phones in sorted(pronunciations.items())
-              if word in words and word not in found]
-    return "\n".join(lines) + "\n"
+                said.setdefault(word, []).append(phones.strip())
+    for word, phones in pronunciations.items():
+        if word in words and word not in said:
+            said[word] = [phones]
+    for word in accented & said.keys():
+        for phones in list(said[word]):
+            variant = " ".join(british(word, phones.split()))
+            if variant not in said[word]:
+                said[word].append(variant)
+    return "".join(f"{word}{f'({number})' if number > 1 else ''} {phones}\n"
+                   for word in sorted(said) for number, phones in enumerate(said[word], start=1))
 
 
 def free_decode_vocabulary(grammar: Grammar) -> set[str]:
@@ -293,7 +303,7 @@ class PocketsphinxRecognizer:
                 # say what was said well enough to compare (~45 MB less than all of them).
                 free_vocabulary = free_decode_vocabulary(grammar)
                 free_lexicon = Path(folder) / "free.dict"
-                free_words = lexicon(free_vocabulary, dictionary, grammar.pronunciations)
+                free_words = lexicon(free_vocabulary, dictionary, grammar.pronunciations, grammar.vocabulary())
                 free_lexicon.write_text(free_words, encoding="utf-8")
                 self._pronunciations = pronunciations(free_words)
                 grammar_lexicon = Path(folder) / "grammar.dict"  # a part of the free one

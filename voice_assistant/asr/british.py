@@ -1,0 +1,53 @@
+"""How a British speaker says a word, in the US model's phones, as one more pronunciation.
+
+The model and its dictionary are American. Heard with American pronunciations only, a British
+"start" (no r: S T AA T) is nearer "stop" (S T AA P) than "start" (S T AA R T), so "start the ice
+timer" cancelled the timer; a British "stop" (the rounded vowel of "lot") was rejected. The
+variant makes three regular changes, by rule rather than word by word:
+- no r after a vowel unless a vowel follows ("start" S T AA T, "timer" T AY M AH, "here" HH IH AH);
+- the "lot" vowel rounded where the spelling has an "o" ("stop" S T AO P, "not" N AO T);
+- the "bath" vowel long before f, th, s and a final nt ("can't" K AA N T, "last" L AA S T).
+"""
+
+from __future__ import annotations
+
+VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
+
+_BEFORE_LOST_R = {"AA": ["AA"], "AO": ["AO"], "OW": ["AO"], "ER": ["AH"], "EH": ["EH", "AH"],
+                  "IH": ["IH", "AH"], "IY": ["IH", "AH"], "UH": ["UH", "AH"], "UW": ["UH", "AH"],
+                  "AY": ["AY", "AH"], "AW": ["AW", "AH"], "EY": ["EH", "AH"], "AH": ["AH"], "AE": ["AE"],
+                  "OY": ["OY", "AH"]}
+"""A vowel and the r after it, as said without the r."""
+
+_BATH_BEFORE = frozenset({"F", "TH", "S"})
+
+
+def _without_r(phones: list[str]) -> list[str]:
+    said: list[str] = []
+    for index, phone in enumerate(phones):
+        following = phones[index + 1] if index + 1 < len(phones) else None
+        vowel_follows = following in VOWELS
+        if phone == "R" and said and said[-1] in VOWELS and not vowel_follows:
+            said[-1:] = _BEFORE_LOST_R[said[-1]]
+        elif phone == "ER" and not vowel_follows and following is None:
+            said.append("AH")  # a final unstressed "-er" is a schwa
+        else:
+            said.append(phone)
+    return said
+
+
+def _lot_and_bath(word: str, phones: list[str]) -> list[str]:
+    said = list(phones)
+    for index, phone in enumerate(phones):
+        after = phones[index + 1:index + 3]
+        if phone == "AA" and "o" in word and after[:1] != ["R"]:
+            said[index] = "AO"
+        elif phone == "AE" and (after[:1] and after[0] in _BATH_BEFORE and (len(after) < 2 or after[1] not in VOWELS)
+                                or after == ["N", "T"] and index + 3 == len(phones)):
+            said[index] = "AA"
+    return said
+
+
+def british(word: str, phones: list[str]) -> list[str]:
+    """``word``'s American ``phones`` as a British speaker says them."""
+    return _without_r(_lot_and_bath(word, phones))
