@@ -189,6 +189,20 @@ def test_cancel_with_several_timers_asks_which(scripted):
     assert [r["name"] for r in of_type(records, "timer_expired")] == ["ice"]
 
 
+@pytest.mark.parametrize("said, label", [("stop the ice timer", "ice"), ("cancel the heat timer", "heat")])
+def test_stopping_a_pack_timer_that_is_not_running_says_how_to_start_one(scripted, content, said, label):
+    """A British "start the ice timer" can be heard as "stop the ice timer"."""
+    records = scripted(*ALL_NO, said, "/wait 5")
+    assert replies_to(records, said) == [content.timers.lines["not_running_to_start"].format(label=label)]
+    assert not of_type(records, "timer_cancelled")
+
+
+def test_stopping_a_timer_by_length_that_is_not_running_says_none_is(scripted, content):
+    records = scripted(*ALL_NO, "start the ice timer", "cancel the ten minute timer", "/wait 5")
+    assert replies_to(records, "cancel the ten minute timer") == [content.timers.lines["none_running"]]
+    assert not of_type(records, "timer_cancelled")
+
+
 def test_stop_ends_the_countdown_first_and_a_second_stop_ends_the_session(scripted, content):
     records = scripted(*ALL_NO, "next", "start", "/wait 5", "stop", "stop")
     assert [r["reason"] for r in of_type(records, "countdown_stopped")] == ["stop"]

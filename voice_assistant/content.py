@@ -33,6 +33,7 @@ TIMER_LINE_KEYS = (
     "time_left_minutes", "time_left_seconds", "paused_left", "none_running", "cancelled",
     "paused", "resumed", "already_running", "out_of_range", "resumed_after_restart",
     "expired_while_down", "capped", "also_running", "which_timer", "cancel_choice", "alert_off",
+    "not_running_to_start",
 )
 
 

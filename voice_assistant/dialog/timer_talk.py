@@ -156,7 +156,10 @@ class TimerTalk:
         lines = self.content.lines
         named = slots.get("timer_name") or slots.get("minutes")
         candidates = self._named(slots) if named else self.book.running
-        if not candidates:
+        if not candidates and slots.get("timer_name") in (TimerKind.ICE, TimerKind.HEAT):
+            label = self.content.presets[slots["timer_name"]].label
+            reply.say(lines["not_running_to_start"].format(label=label))
+        elif not candidates:
             reply.say(lines["none_running"])
         elif len(candidates) > 1:
             reply.say(lines["which_timer"].format(count=len(candidates)))
