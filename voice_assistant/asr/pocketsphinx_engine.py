@@ -48,8 +48,10 @@ the grammar's: made by scripts/free_decode_words.py from the model."""
 def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: Mapping[str, str],
             accented: frozenset[str] | set[str] = frozenset()) -> str:
     """Dictionary lines for ``words``: the dictionary's (with alternates), then the grammar's
-    own pronunciations for words the dictionary lacks, then how a British speaker says those of
-    ``accented`` where that differs."""
+    own pronunciations for words the dictionary lacks, then how a British speaker says the
+    first pronunciation of each of ``accented`` where that differs. (The British form of an
+    American alternate, "forget" said F AO R G EH T, made F AO G EH T, which noise under a
+    "pause the timer" matched as "forget timer".)"""
     said: dict[str, list[str]] = {}
     with open(dictionary, encoding="utf-8", errors="replace") as file:
         for line in file:
@@ -61,10 +63,9 @@ def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: 
         if word in words and word not in said:
             said[word] = [phones]
     for word in accented & said.keys():
-        for phones in list(said[word]):
-            variant = " ".join(british(word, phones.split()))
-            if variant not in said[word]:
-                said[word].append(variant)
+        variant = " ".join(british(word, said[word][0].split()))
+        if variant not in said[word]:
+            said[word].append(variant)
     return "".join(f"{word}{f'({number})' if number > 1 else ''} {phones}\n"
                    for word in sorted(said) for number, phones in enumerate(said[word], start=1))
 
