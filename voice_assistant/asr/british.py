@@ -2,8 +2,8 @@
 
 The model and its dictionary are American. Heard with American pronunciations only, a British
 "start" (no r: S T AA T) is nearer "stop" (S T AA P) than "start" (S T AA R T), so "start the ice
-timer" cancelled the timer; a British "stop" (the rounded vowel of "lot") was rejected. The
-variant makes three regular changes, by rule rather than word by word:
+timer" cancelled the timer. The variant makes three regular changes, by rule rather than word
+by word:
 - no r after a vowel unless a vowel follows ("start" S T AA T, "timer" T AY M AH, "here" HH IH AH);
 - the "lot" vowel rounded where the spelling has an "o" ("stop" S T AO P, "not" N AO T);
 - the "bath" vowel long before f, th, s and a final nt ("can't" K AA N T, "last" L AA S T).
@@ -29,7 +29,7 @@ def _without_r(phones: list[str]) -> list[str]:
         vowel_follows = following in VOWELS
         if phone == "R" and said and said[-1] in VOWELS and not vowel_follows:
             said[-1:] = _BEFORE_LOST_R[said[-1]]
-        elif phone == "ER" and not vowel_follows and following is None:
+        elif phone == "ER" and following is None:
             said.append("AH")  # a final unstressed "-er" is a schwa
         else:
             said.append(phone)

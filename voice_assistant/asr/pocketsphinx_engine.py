@@ -13,9 +13,9 @@ import numpy as np
 
 from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
+from voice_assistant.asr.british import british
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
-from voice_assistant.asr.british import british
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
 from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, warp_for
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
