@@ -30,7 +30,7 @@ def _without_r(phones: list[str]) -> list[str]:
         if phone == "R" and said and said[-1] in VOWELS and not vowel_follows:
             said[-1:] = _BEFORE_LOST_R[said[-1]]
         elif phone == "ER" and following is None:
-            said.append("AH")  # a final unstressed "-er" is a schwa
+            said.append("AH")  # a final -er is a schwa ("timer"; "her" and "were" get their weak form)
         else:
             said.append(phone)
     return said
