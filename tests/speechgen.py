@@ -1,10 +1,11 @@
 """Make realistic test speech offline: many voices, many rooms, cached (never committed).
 
 Voices: piper ``joe`` and hibari ``heart`` (natural), Festival's HTS ``slt`` (natural-ish) and
-diphone ``kal``/``ked`` voices, espeak-ng variants (robotic), and two natural voices made other
-speakers by shifting pitch and tempo. Rooms are made with numpy and sox: hiss, a fan, talk in
-the background (a TV for the held-out rooms, other talk by another voice for the tuning
-rooms), reverberation near and far, quiet.
+diphone ``kal``/``ked`` voices, espeak-ng variants (robotic), two natural voices made other
+speakers by shifting pitch and tempo, and joe and kal made women's voices by the WORLD
+vocoder. Rooms are made with numpy and sox: hiss, a fan, talk in the background (a TV for the
+held-out rooms, other talk by another voice for the tuning rooms), reverberation near and
+far, quiet.
 Used by the recognition tests and ``benchmarks/recognition.py``. Files are cached under
 tests/.cache/audio, keyed by what made them.
 """
@@ -40,6 +41,10 @@ class Voice:
     shift: tuple[str, ...] = ()
     """sox effects that make another speaker of the voice (pitch, tempo), applied to its
     rendering; empty for the voice as it is."""
+    reshape: tuple[float, float] | None = None
+    """(pitch ratio, formant ratio): another speaker of the voice made by the WORLD vocoder,
+    which moves the pitch and the vocal tract's resonances apart (sox's pitch shift moves both
+    by one ratio); None for the voice as it is."""
 
 
 VOICES = {voice.name: voice for voice in (
@@ -48,6 +53,10 @@ VOICES = {voice.name: voice for voice in (
     Voice("joe-high", "natural", "piper", "", tuned=True, shift=("pitch", "250", "tempo", "-s", "1.1")),
     Voice("espeak-us", "robotic", "espeak", "en-us", tuned=True),
     Voice("festival-kal", "robotic", "festival", "voice_kal_diphone", tuned=True),
+    # joe and kal as a woman would speak their lines: the pitch of a woman's voice and the
+    # higher resonances of a shorter vocal tract (the tuning voices' only high ones).
+    Voice("joe-woman", "natural", "piper", "", tuned=True, reshape=(1.75, 1.17)),
+    Voice("kal-woman", "robotic", "festival", "voice_kal_diphone", tuned=True, reshape=(1.85, 1.2)),
     Voice("hibari-heart", "natural", "hibari", "heart", tuned=False),
     Voice("hibari-gb", "natural", "hibari", "heart-gb", tuned=False),
     Voice("festival-slt", "natural", "festival", "voice_cmu_us_slt_arctic_hts", tuned=False),
@@ -132,6 +141,23 @@ def _write(path: Path, audio: np.ndarray, rate: int = RATE) -> None:
         wav_out.writeframes(np.clip(audio, -32768, 32767).astype(np.int16).tobytes())
 
 
+def _reshaped(audio: np.ndarray, pitch_ratio: float, formant_ratio: float) -> np.ndarray:
+    """``audio`` (16 kHz) spoken at ``pitch_ratio`` times its pitch, with its spectral envelope
+    (the resonances of the vocal tract) stretched by ``formant_ratio``, by the WORLD vocoder."""
+    import pyworld
+
+    samples = audio / 32768
+    pitch, times = pyworld.dio(samples, RATE)
+    pitch = pyworld.stonemask(samples, pitch, times, RATE)
+    envelope = pyworld.cheaptrick(samples, pitch, times, RATE)
+    aperiodicity = pyworld.d4c(samples, pitch, times, RATE)
+    bins = np.arange(envelope.shape[1])
+    stretched = bins / formant_ratio
+    envelope = np.array([np.interp(stretched, bins, frame) for frame in envelope])
+    aperiodicity = np.array([np.interp(stretched, bins, frame) for frame in aperiodicity])
+    return pyworld.synthesize(pitch * pitch_ratio, envelope, aperiodicity, RATE) * 32768
+
+
 def _speech_power(audio: np.ndarray) -> float:
     return float(np.mean(audio[np.abs(audio) > 0.05 * np.abs(audio).max()] ** 2))
 
@@ -191,5 +217,7 @@ def speech(text: str, voice: str = "clean", room: str = "clean", variant: int = 
         _render(spec, text, raw, variant)
         _run("sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(made), *spec.shift, "pad", "0.4", "0.6")
         raw.unlink()
+        if spec.reshape:
+            _write(made, _reshaped(_read(made), *spec.reshape))
     os.replace(made, out)
     return out

@@ -63,7 +63,8 @@ def median_pitch(voice: str, room: str = "clean") -> float:
 
 @pytest.mark.parametrize("voice, warp", [
     *[(voice, MODEL_WARP) for voice in ("piper-joe", "joe-high", "espeak-us", "festival-kal", "festival-ked")],
-    *[(voice, HIGH_VOICE_WARP) for voice in ("espeak-f4", "hibari-heart", "hibari-low", "festival-slt", "espeak-f2", "slt-high")],
+    *[(voice, HIGH_VOICE_WARP) for voice in ("espeak-f4", "hibari-heart", "hibari-low", "festival-slt", "espeak-f2",
+                                             "slt-high", "joe-woman", "kal-woman")],
 ])
 def test_men_are_heard_as_the_model_was_trained_and_women_at_the_high_warp(voice, warp):
     assert warp_for(median_pitch(voice)) == warp
