@@ -7,6 +7,9 @@ by word:
 - no r after a vowel unless a vowel follows ("start" S T AA T, "timer" T AY M AH, "here" HH IH AH);
 - the "lot" vowel rounded where the spelling has an "o" ("stop" S T AO P, "not" N AO T);
 - the "bath" vowel long before f, th, s and a final nt ("can't" K AA N T, "last" L AA S T).
+A form that would differ from another command word only in its last consonant is not used: a
+word's end is its faintest part, and the British "start" (S T AA T) let a bare "stop" (S T AA P)
+over a fan start a stretch.
 """
 
 from __future__ import annotations
@@ -51,3 +54,11 @@ def _lot_and_bath(word: str, phones: list[str]) -> list[str]:
 def british(word: str, phones: list[str]) -> list[str]:
     """``word``'s American ``phones`` as a British speaker says them."""
     return _without_r(_lot_and_bath(word, phones))
+
+
+def only_the_last_consonant_differs(phones: str, other: str) -> bool:
+    """Whether two pronunciations (space-separated phones) differ only in their last phone, a
+    consonant in both: the faintest part of a word, which a fan or a quick speaker loses."""
+    said, other_said = phones.split(), other.split()
+    return (len(said) == len(other_said) > 1 and said[:-1] == other_said[:-1] and said[-1] != other_said[-1]
+            and said[-1] not in VOWELS and other_said[-1] not in VOWELS)

@@ -13,7 +13,7 @@ import numpy as np
 
 from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
-from voice_assistant.asr.british import british
+from voice_assistant.asr.british import british, only_the_last_consonant_differs
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
@@ -49,9 +49,11 @@ def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: 
             accented: frozenset[str] | set[str] = frozenset()) -> str:
     """Dictionary lines for ``words``: the dictionary's (with alternates), then the grammar's
     own pronunciations for words the dictionary lacks, then how a British speaker says the
-    first pronunciation of each of ``accented`` where that differs. (The British form of an
+    first pronunciation of each of ``accented`` where that differs, unless it would differ from
+    a pronunciation of another of them only in its last consonant. (The British form of an
     American alternate, "forget" said F AO R G EH T, made F AO G EH T, which noise under a
-    "pause the timer" matched as "forget timer".)"""
+    "pause the timer" matched as "forget timer". The British "start", S T AA T, let a bare
+    "stop", S T AA P, over a fan start a stretch.)"""
     said: dict[str, list[str]] = {}
     with open(dictionary, encoding="utf-8", errors="replace") as file:
         for line in file:
@@ -62,9 +64,10 @@ def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: 
     for word, phones in pronunciations.items():
         if word in words and word not in said:
             said[word] = [phones]
+    american = {phones for word in accented & said.keys() for phones in said[word]}
     for word in accented & said.keys():
         variant = " ".join(british(word, said[word][0].split()))
-        if variant not in said[word]:
+        if variant not in said[word] and not any(only_the_last_consonant_differs(variant, other) for other in american):
             said[word].append(variant)
     return "".join(f"{word}{f'({number})' if number > 1 else ''} {phones}\n"
                    for word in sorted(said) for number, phones in enumerate(said[word], start=1))
