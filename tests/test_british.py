@@ -1,4 +1,4 @@
-"""British pronunciations as alternates: by rule, and heard on a British voice."""
+"""British pronunciations as alternates: by rule, and none that makes a bare "stop" a "start"."""
 
 from __future__ import annotations
 

@@ -1,15 +1,15 @@
 """How a British speaker says a word, in the US model's phones, as one more pronunciation.
 
-The model and its dictionary are American. Heard with American pronunciations only, a British
-"start" (no r: S T AA T) is nearer "stop" (S T AA P) than "start" (S T AA R T), so "start the ice
-timer" cancelled the timer. The variant makes three regular changes, by rule rather than word
-by word:
+The model and its dictionary are American; a British speaker drops the r of "timer" and rounds
+the o of "stop". The variant makes three regular changes, by rule rather than word by word:
 - no r after a vowel unless a vowel follows ("start" S T AA T, "timer" T AY M AH, "here" HH IH AH);
 - the "lot" vowel rounded where the spelling has an "o" ("stop" S T AO P, "not" N AO T);
 - the "bath" vowel long before f, th, s and a final nt ("can't" K AA N T, "last" L AA S T).
-A form that would differ from another command word only in its last consonant is not used: a
-word's end is its faintest part, and the British "start" (S T AA T) let a bare "stop" (S T AA P)
-over a fan start a stretch.
+A form that would differ from another command word only in its last consonant is not used
+(``only_the_last_consonant_differs``): a word's end is its faintest part, and the British
+"start" (S T AA T) let a bare "stop" (S T AA P) over a fan start a stretch. So a British
+"start the ice timer" can still be heard as "stop the ice timer", which the dialog answers
+safely when that timer is not running.
 """
 
 from __future__ import annotations
