@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_assistant.asr.noise_floor import FLOOR_DB, LOOKAHEAD, MIN_NOISE, NoiseFloor
+from voice_assistant.asr.noise_floor import FLOOR_DB, LONGEST_WAIT, LOOKAHEAD, MIN_NOISE, ONSET_RMS, NoiseFloor
 
 
 def utterance(silence: float = 0.4, speech: float = 0.5, level: float = 3000.0) -> np.ndarray:
@@ -67,3 +67,40 @@ def test_the_onset_is_where_speech_began_however_the_audio_is_chunked(chunk):
     assert floor.onset == 6400
     stream(floor, np.zeros(8000, dtype=np.int16), chunk=chunk)
     assert floor.onset is None, "no speech, no onset; and the last utterance's is forgotten"
+
+
+def in_a_room(audio: np.ndarray, room_rms: float, seed: int = 3) -> np.ndarray:
+    """``audio`` with a steady room noise of ``room_rms`` under it from the first sample."""
+    noise = np.random.default_rng(seed).normal(scale=room_rms, size=len(audio))
+    return np.clip(audio + noise, -32768, 32767).astype(np.int16)
+
+
+@pytest.mark.parametrize("chunk", [160, 480, 1600])
+def test_in_a_room_louder_than_the_onset_level_speech_begins_where_it_stands_clear(chunk):
+    """A fan or hiss above ``ONSET_RMS`` from the first sample: where speech stands clear of it
+    is still the word's, so the audio held back for the speaker's pitch holds speech and not
+    the room alone."""
+    floor = NoiseFloor()
+    stream(floor, in_a_room(utterance(silence=0.5), room_rms=4 * ONSET_RMS), chunk=chunk)
+    assert floor.clear_onset == 8000
+    assert floor.onset == 0, "the room itself reached the onset level at once"
+
+
+def test_speech_from_the_first_sample_begins_there_and_is_not_held_long():
+    """No room before the word to compare with: after ``LONGEST_WAIT`` the first loud block is
+    taken, and the audio goes on from there."""
+    tone = utterance(silence=0.0, speech=2.0)
+    sizes, out = stream(NoiseFloor(), tone)
+    floor = NoiseFloor()
+    stream(floor, tone)
+    assert floor.clear_onset == 0 and len(out) == len(tone)
+    first = next(i for i, size in enumerate(sizes) if size)
+    assert (first + 1) * 480 <= LONGEST_WAIT + 480
+
+
+def test_a_word_that_ends_before_the_onset_is_settled_still_gets_one():
+    floor = NoiseFloor()
+    word = in_a_room(utterance(silence=0.02, speech=0.05), room_rms=2 * ONSET_RMS)[:1000]
+    sizes, out = stream(floor, word)
+    assert not any(sizes) and len(out) == len(word), "all of it goes on at the end"
+    assert floor.clear_onset is not None

@@ -9,6 +9,7 @@ from speech_corpus import IN_GRAMMAR
 from speechgen import speech
 from voice_assistant.asr.speaker_pitch import (HIGH_VOICE_PITCH, HIGH_VOICE_WARP, MODEL_WARP, SETTLED_UTTERANCES,
                                                PitchTrack, SpeakerPitch, voice_pitch, warp_for)
+from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.audio.wav import SAMPLE_RATE, read_wav
 
 
@@ -102,3 +103,18 @@ def test_the_warp_follows_the_pitch():
     assert warp_for(None) == MODEL_WARP
     assert warp_for(HIGH_VOICE_PITCH - 1) == MODEL_WARP
     assert warp_for(HIGH_VOICE_PITCH) == HIGH_VOICE_WARP
+
+
+@pytest.mark.parametrize("voice, room", [("kal-woman", "hiss"), ("joe-woman", "hiss"), ("piper-joe", "hiss")])
+def test_over_a_hiss_the_audio_held_back_has_the_speaker_s_pitch_in_it(voice, room):
+    """The hiss is louder than the level at which sound is taken to begin, so the first 0.3 s of
+    sound is the room alone, with no pitch; 0.3 s either side of where speech stood clear of
+    the room tell a woman from a man, as the utterance's first words are heard by."""
+    for text in ("I think I threw my back out", "my back went into spasm", "start the ice timer"):
+        audio = read_wav(speech(text, voice, room))
+        floor = NoiseFloor()
+        held = floor.push(audio)
+        assert floor.onset == 0, "the hiss itself reached the onset level"
+        assert voice_pitch(held[:LOOKAHEAD]) is None
+        clear = floor.clear_onset
+        assert warp_for(voice_pitch(held[max(0, clear - LOOKAHEAD):clear + LOOKAHEAD])) == warp_for(median_pitch(voice))

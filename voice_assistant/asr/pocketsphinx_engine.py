@@ -386,9 +386,10 @@ class PocketsphinxRecognizer:
         if not len(audio):
             return
         if not self._searching:  # the first audio the noise floor lets go: the opening is in it
-            onset = self._floor.onset or 0
+            onset, clear = self._floor.onset or 0, self._floor.clear_onset or 0
             opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD]
-            self._searches.start(opening.tobytes(), warp_for(self._speaker.for_utterance(opening)))
+            speaker = self._speaker.for_utterance(audio[max(0, clear - LOOKAHEAD):clear + LOOKAHEAD])
+            self._searches.start(opening.tobytes(), warp_for(speaker))
             self._pitch = PitchTrack()
             self._searching = True
         self._pitch.push(audio)
