@@ -164,6 +164,25 @@ def test_transcribe_prints_one_json_line_per_file(tmp_path):
         assert line["engine"] == "pocketsphinx" and line["audio_ms"] > 500
 
 
+def test_transcribe_hears_each_file_as_a_new_speaker_unless_told_they_are_one_session():
+    """A man's recording after a woman's: by default heard as it is alone; as one session it
+    starts from her pitch and settled mean (and is not understood)."""
+    hers = [speech(text, "kal-woman") for text in ("next", "start the ice timer", "how long is left")]
+    his = speech("start the ice timer", "piper-joe", "hiss")
+
+    def last(files: list[Path], *options: str) -> dict:
+        result = subprocess.run([sys.executable, "-m", "voice_assistant", "transcribe", "--engine", "pocketsphinx",
+                                 "--context", "guidance", *options, *map(str, files)],
+                                capture_output=True, text=True, check=True)
+        line = json.loads(result.stdout.splitlines()[-1])
+        return {key: line[key] for key in ("text", "intent", "confidence")}
+
+    alone = last([his])
+    assert alone["intent"] == "start_ice_timer"
+    assert last([*hers, his]) == alone
+    assert last([*hers, his], "--one-session") != alone
+
+
 @pytest.mark.parametrize("voice", ["festival-slt", "festival-ked"])
 def test_near_misses_in_the_safety_questions_are_never_heard_as_no(pocketsphinx, grammar, voice):
     """Voices the thresholds were not tuned on: something that sounds like "no" but is not."""

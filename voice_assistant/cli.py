@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--context", default="guidance", help="dialog context whose phrases can be heard")
     transcribe.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), default="auto")
     transcribe.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
+    transcribe.add_argument("--one-session", action="store_true",
+                            help="hear the files as one session, in order: one speaker in one room "
+                                 "(by default each file is heard on its own, as a new speaker)")
     _data_options(transcribe, content=False)
 
     models = commands.add_parser("models", help="which speech engine is used, where models are looked for")

@@ -19,9 +19,11 @@ def recognise(recognizer: Recognizer, grammar: Grammar, context: str, samples) -
     """Stream one recording; ``decode_ms`` is the time from the last sample to the result.
 
     One recognizer hears its recordings as one session: pocketsphinx starts each from its own
-    opening blended with the mean of the recordings it understood before (and its decoders
-    carry a little more), so a file's scores can shift with what came before it. The
-    benchmarks decode a voice's files in a row, as a session hears them."""
+    opening blended with the mean of the recordings it understood before, at the warp their
+    speaker's pitch called for (and its decoders carry a little more), so a file's scores can
+    shift with what came before it. The benchmarks decode a voice's files in a row, as a
+    session hears them; ``transcribe`` hears each file as a new speaker unless told they are
+    one session."""
     recognizer.set_context(context)
     recognizer.begin()
     for start in range(0, len(samples), CHUNK_SAMPLES):
@@ -57,6 +59,8 @@ def transcribe_files(args: argparse.Namespace) -> int:
             print(f"voice-assistant: error: {error}", file=sys.stderr)
             failures += 1
             continue
+        if not args.one_session:
+            recognizer.new_speaker()
         print(json.dumps({"file": str(path), **recognise(recognizer, grammar, args.context, samples)},
                          ensure_ascii=False), flush=True)
     return 2 if failures else 0

@@ -35,3 +35,7 @@ class Recognizer(Protocol):
 
     def end(self) -> Transcript:
         """Finish the utterance and return what was heard."""
+
+    def new_speaker(self) -> None:
+        """Forget what earlier utterances taught about the speaker and the room: the next
+        one may be someone else, somewhere else (another recording)."""

@@ -278,6 +278,10 @@ class _Searches:
         """The utterance was understood: its mean settles the session mean at this warp."""
         self._session_means[self.warp].understood(parse(self.phones.get_cmn()))
 
+    def forget_means(self) -> None:
+        """Forget the settled means: the next utterance starts from its own opening alone."""
+        self._session_means = {}
+
 
 class PocketsphinxRecognizer:
     """Grammar-constrained pocketsphinx, judged against a phone loop and a free decode, at the
@@ -394,6 +398,11 @@ class PocketsphinxRecognizer:
             self._searching = True
         self._pitch.push(audio)
         self._searches.process(audio.tobytes())
+
+    def new_speaker(self) -> None:
+        """Forget the speaker's pitch and the settled cepstral means."""
+        self._speaker = SpeakerPitch()
+        self._searches.forget_means()
 
     def partial(self) -> str:
         if not self._searching:  # before that, it is the last utterance's

@@ -71,6 +71,9 @@ class VoskRecognizer:
     def partial(self) -> str:
         return " ".join(str(json.loads(self._active.PartialResult()).get("partial", "")).split())
 
+    def new_speaker(self) -> None:
+        """Nothing to forget: every utterance starts from a reset recognizer (``begin``)."""
+
     def end(self) -> Transcript:
         result = json.loads(self._active.FinalResult())
         text = " ".join(str(result.get("text", "")).split())
