@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_assistant.asr.noise_floor import FLOOR_DB, LONGEST_WAIT, LOOKAHEAD, MIN_NOISE, ONSET_RMS, NoiseFloor
+from voice_assistant.asr.noise_floor import (FLOOR_DB, LEVEL_BLOCK, LONGEST_WAIT, LOOKAHEAD, MIN_NOISE, ONSET_RMS,
+                                             NoiseFloor)
 
 
 def utterance(silence: float = 0.4, speech: float = 0.5, level: float = 3000.0) -> np.ndarray:
@@ -78,24 +79,24 @@ def in_a_room(audio: np.ndarray, room_rms: float, seed: int = 3) -> np.ndarray:
 @pytest.mark.parametrize("chunk", [160, 480, 1600])
 def test_in_a_room_louder_than_the_onset_level_speech_begins_where_it_stands_clear(chunk):
     """A fan or hiss above ``ONSET_RMS`` from the first sample: where speech stands clear of it
-    is still the word's, so the audio held back for the speaker's pitch holds speech and not
-    the room alone."""
+    is still the word's, so the speaker's pitch can be told from speech and not the room."""
     floor = NoiseFloor()
     stream(floor, in_a_room(utterance(silence=0.5), room_rms=4 * ONSET_RMS), chunk=chunk)
     assert floor.clear_onset == 8000
     assert floor.onset == 0, "the room itself reached the onset level at once"
 
 
-def test_speech_from_the_first_sample_begins_there_and_is_not_held_long():
+def test_speech_from_the_first_sample_stands_clear_there_once_a_second_has_passed():
     """No room before the word to compare with: after ``LONGEST_WAIT`` the first loud block is
-    taken, and the audio goes on from there."""
+    taken; the audio itself went on after the lookahead, as ever."""
     tone = utterance(silence=0.0, speech=2.0)
-    sizes, out = stream(NoiseFloor(), tone)
     floor = NoiseFloor()
-    stream(floor, tone)
+    sizes, out = stream(floor, tone)
     assert floor.clear_onset == 0 and len(out) == len(tone)
-    first = next(i for i, size in enumerate(sizes) if size)
-    assert (first + 1) * 480 <= LONGEST_WAIT + 480
+    assert next(i for i, size in enumerate(sizes) if size) * 480 < LOOKAHEAD + 480
+    floor.begin()
+    floor.push(tone[:LONGEST_WAIT - LEVEL_BLOCK])
+    assert floor.clear_onset is None, "not before a second has passed"
 
 
 def test_a_word_that_ends_before_the_onset_is_settled_still_gets_one():

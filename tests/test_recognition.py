@@ -8,6 +8,7 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
@@ -245,6 +246,24 @@ def test_a_high_voice_is_heard_at_the_warp_its_pitch_calls_for_and_a_low_one_as_
     monkeypatch.setattr(speaker_pitch, "HIGH_VOICE_WARP", speaker_pitch.MODEL_WARP)
     right_as_trained, wrong_as_trained = session(PocketsphinxRecognizer(grammar))
     assert right >= right_as_trained + 2 and wrong <= wrong_as_trained, (right, wrong, right_as_trained, wrong_as_trained)
+
+
+def test_a_first_utterance_over_a_hiss_waits_for_the_voice_to_tell_the_warp(grammar):
+    """The hiss is louder than the onset level, so the opening is the room alone: the searches
+    wait until speech stands clear of it, and a woman's first words are heard at her warp.
+    Speech from the first sample has its voice in the opening and does not wait."""
+    first_words = read_wav(speech("I think I threw my back out", "kal-woman", "hiss"))
+    recognizer = PocketsphinxRecognizer(grammar)
+    assert recognise(recognizer, grammar, "idle", first_words)["intent"] == "start_guidance"
+    assert recognizer.last_scores["warp"] == HIGH_VOICE_WARP
+    clean = read_wav(speech("I think I threw my back out", "kal-woman"))
+    trimmed = clean[int(np.argmax(np.abs(clean) > 300)):]
+    fresh = PocketsphinxRecognizer(grammar)
+    fresh.set_context("idle")
+    fresh.begin()
+    for start in range(0, 12800, 1600):
+        fresh.accept(trimmed[start:start + 1600])
+    assert fresh.partial(), "searching within 0.8 s of speech"
 
 
 def test_a_recognizer_hears_the_same_whatever_was_built_or_heard_before_it(grammar):

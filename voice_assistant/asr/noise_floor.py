@@ -11,12 +11,12 @@ silence before a word gets the floor the word will need; after that it streams (
 only rises), so nothing is left to decode once the utterance ends. The noise is seeded per
 utterance: the same recording always gives the same result.
 
-Two onsets are kept: where the sound first reached ``ONSET_RMS`` (``onset``: the cepstral mean
-starts from the room there, as it was tuned), and where it stands clear of the room
-(``clear_onset``, see ``clear_of_the_room``), which the audio is held back for. A fan or a
-hiss is louder than ``ONSET_RMS`` from the first sample: there the first onset is the room's,
-and an opening taken from it alone had no voice in it to tell the speaker's pitch by, so
-every woman's first words over a fan were heard as a man's.
+Two onsets are found: where the sound first reached ``ONSET_RMS`` (``onset``, which the audio
+is held back for, and where the cepstral mean starts from), and where it stood clear of the
+room (``clear_onset``, see ``clear_of_the_room``). A fan or a hiss is louder than
+``ONSET_RMS`` from the first sample: there the first onset is the room's, and the opening
+after it can be the room alone, with no voice to tell the speaker's pitch by; the recognizer
+then waits for the second.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ speech over the fan and the hiss peaks 7-12 times over theirs."""
 LONGEST_WAIT = 16000
 """Samples (1 s) after the first block at ``ONSET_RMS``: if none has stood ``ABOVE_ROOM`` over
 the room by then (speech from the very first sample, or a room nearly as loud as the voice),
-speech is taken to have begun at that first block."""
+it is taken to have stood clear at that first block."""
 MIN_NOISE = 1.0
 """The quietest floor, in int16 steps: about the rounding noise of any real recording."""
 
@@ -71,7 +71,7 @@ class NoiseFloor:
         samples = np.asarray(audio, dtype=np.float64)
         self._measure(samples)
         self._held = np.concatenate([self._held, samples])
-        if self.clear_onset is None or self._measured - self.clear_onset < LOOKAHEAD:
+        if self.onset is None or self._measured - self.onset < LOOKAHEAD:
             return np.zeros(0, dtype=np.int16)
         return self._release()
 

@@ -17,7 +17,7 @@ from voice_assistant.asr.british import british, only_the_last_consonant_differs
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
-from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, warp_for
+from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, voice_pitch, warp_for
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
@@ -334,6 +334,8 @@ class PocketsphinxRecognizer:
         self._speaker = SpeakerPitch()
         self._pitch = PitchTrack()
         """The utterance's pitch, which settles the speaker's once it is understood."""
+        self._waiting = np.zeros(0, dtype=np.int16)
+        """The utterance's audio let go by the noise floor while the searches wait to start."""
         self.context = ""
         self.last_scores: dict[str, float | str] = {}
         """The evidence behind the last result (for benchmarks and calibration), with the warp
@@ -381,23 +383,41 @@ class PocketsphinxRecognizer:
 
     def begin(self) -> None:
         self._searching = False
+        self._waiting = np.zeros(0, dtype=np.int16)
         self._floor.begin()
 
     def accept(self, audio: np.ndarray) -> None:
         self._stream(self._floor.push(audio))
 
-    def _stream(self, audio: np.ndarray) -> None:
-        if not len(audio):
-            return
-        if not self._searching:  # the first audio the noise floor lets go: the opening is in it
-            onset, clear = self._floor.onset or 0, self._floor.clear_onset or 0
-            opening = audio[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD]
-            speaker = self._speaker.for_utterance(audio[max(0, clear - LOOKAHEAD):clear + LOOKAHEAD])
-            self._searches.start(opening.tobytes(), warp_for(speaker))
-            self._pitch = PitchTrack()
-            self._searching = True
-        self._pitch.push(audio)
-        self._searches.process(audio.tobytes())
+    def _stream(self, audio: np.ndarray, ended: bool = False) -> None:
+        if not self._searching:  # the audio the noise floor lets go from the start: the opening is in it
+            self._waiting = np.concatenate([self._waiting, audio])
+            if not len(self._waiting) or not self._start(self._waiting, ended):
+                return
+            audio, self._waiting = self._waiting, self._waiting[:0]
+        if len(audio):
+            self._pitch.push(audio)
+            self._searches.process(audio.tobytes())
+
+    def _start(self, held: np.ndarray, ended: bool) -> bool:
+        """Start the searches on the utterance ``held`` so far, at the warp its speaker's pitch
+        calls for, unless that cannot be told yet: then wait (False). The speaker's pitch is
+        the settled one, or the opening's; an opening that was the room alone (a fan or hiss
+        louder than the onset level) waits for speech to stand clear of the room and is told
+        by 0.3 s either side of that."""
+        onset = self._floor.onset or 0
+        opening = held[max(0, onset - MEAN_BEFORE_ONSET):onset + LOOKAHEAD]
+        pitch = self._speaker.for_utterance(opening)
+        if pitch is None:
+            clear = self._floor.clear_onset
+            if not ended and (clear is None or len(held) < clear + LOOKAHEAD):
+                return False
+            if clear is not None:
+                pitch = voice_pitch(held[max(0, clear - LOOKAHEAD):clear + LOOKAHEAD])
+        self._searches.start(opening.tobytes(), warp_for(pitch))
+        self._pitch = PitchTrack()
+        self._searching = True
+        return True
 
     def new_speaker(self) -> None:
         """Forget the speaker's pitch and the settled cepstral means."""
@@ -411,7 +431,7 @@ class PocketsphinxRecognizer:
         return hyp.hypstr.strip() if hyp is not None else ""
 
     def end(self) -> Transcript:
-        self._stream(self._floor.flush())
+        self._stream(self._floor.flush(), ended=True)
         if not self._searching:
             self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)
