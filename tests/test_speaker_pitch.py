@@ -106,10 +106,10 @@ def test_the_warp_follows_the_pitch():
 
 
 @pytest.mark.parametrize("voice, room", [("kal-woman", "hiss"), ("joe-woman", "hiss"), ("piper-joe", "hiss")])
-def test_over_a_hiss_the_audio_held_back_has_the_speaker_s_pitch_in_it(voice, room):
+def test_over_a_hiss_where_speech_stands_clear_tells_the_speaker_s_pitch(voice, room):
     """The hiss is louder than the level at which sound is taken to begin, so the first 0.3 s of
     sound is the room alone, with no pitch; 0.3 s either side of where speech stood clear of
-    the room tell a woman from a man, as the utterance's first words are heard by."""
+    the room tell a woman from a man, and a session's first words wait for that."""
     for text in ("I think I threw my back out", "my back went into spasm", "start the ice timer"):
         audio = read_wav(speech(text, voice, room))
         floor = NoiseFloor()
