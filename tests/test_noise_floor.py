@@ -97,6 +97,8 @@ def test_speech_from_the_first_sample_stands_clear_there_once_a_second_has_passe
     floor.begin()
     floor.push(tone[:LONGEST_WAIT - LEVEL_BLOCK])
     assert floor.clear_onset is None, "not before a second has passed"
+    floor.push(tone[LONGEST_WAIT - LEVEL_BLOCK:LONGEST_WAIT + LEVEL_BLOCK])
+    assert floor.clear_onset == 0, "nor after, the utterance still going on"
 
 
 def test_a_word_that_ends_before_the_onset_is_settled_still_gets_one():
