@@ -166,8 +166,8 @@ def test_transcribe_prints_one_json_line_per_file(tmp_path):
 
 
 def test_transcribe_hears_each_file_as_a_new_speaker_unless_told_they_are_one_session():
-    """A man's recording after a woman's: by default heard as it is alone; as one session it
-    starts from her pitch and settled mean (and is not understood)."""
+    """A man's recording after a woman's: by default heard exactly as it is alone; as one
+    session it starts from her pitch and settled mean, and is heard otherwise."""
     hers = [speech(text, "kal-woman") for text in ("next", "start the ice timer", "how long is left")]
     his = speech("start the ice timer", "piper-joe", "hiss")
 
