@@ -101,7 +101,7 @@ def test_speech_from_the_first_sample_stands_clear_there_once_a_second_has_passe
     assert floor.clear_onset == 0, "nor after, the utterance still going on"
 
 
-def test_a_word_that_ends_before_the_onset_is_settled_still_gets_one():
+def test_a_word_that_ends_before_it_stands_clear_of_the_room_still_gets_a_clear_onset():
     floor = NoiseFloor()
     word = in_a_room(utterance(silence=0.02, speech=0.05), room_rms=2 * ONSET_RMS)[:1000]
     sizes, out = stream(floor, word)
