@@ -1,11 +1,11 @@
 """Make realistic test speech offline: many voices, many rooms, cached (never committed).
 
-Voices: piper ``joe`` and hibari ``heart`` (natural), Festival's HTS ``slt`` (natural-ish) and
-diphone ``kal``/``ked`` voices, espeak-ng variants (robotic), two natural voices made other
-speakers by shifting pitch and tempo, and joe and kal made women's voices by the WORLD
-vocoder. Rooms are made with numpy and sox: hiss, a fan, talk in the background (a TV for the
-held-out rooms, other talk by another voice for the tuning rooms), reverberation near and
-far, quiet.
+Voices: piper ``joe`` and hibari ``heart`` (natural), Festival's HTS ``slt`` and Flite's
+``rms`` and ``awb`` (natural-ish), Festival's diphone ``kal``/``ked`` voices, espeak-ng
+variants (robotic), two natural voices made other speakers by shifting pitch and tempo, and
+joe and kal made women's voices by the WORLD vocoder. Rooms are made with numpy and sox: hiss,
+a fan, talk in the background (a TV for the held-out rooms, other talk by another voice for
+the tuning rooms), reverberation near and far, quiet.
 Used by the recognition tests and ``benchmarks/recognition.py``. Files are cached under
 tests/.cache/audio, keyed by what made them.
 """
@@ -69,6 +69,10 @@ VOICES = {voice.name: voice for voice in (
     Voice("hibari-low", "natural", "hibari", "heart", tuned=False, shift=("pitch", "-300", "tempo", "-s", "0.9")),
     Voice("slt-high", "natural", "festival", "voice_cmu_us_slt_arctic_hts", tuned=False,
           shift=("pitch", "200", "tempo", "-s", "1.12")),
+    # Two speakers from another synthesiser, Flite's statistical voices, first heard after
+    # everything was fitted: rms (an American man) and awb (a Scottish man).
+    Voice("flite-rms", "natural", "flite", "rms", tuned=False),
+    Voice("flite-awb", "natural", "flite", "awb", tuned=False),
 )}
 TUNING_ROOMS = ("clean", "hiss", "reverb-near", "chatter")
 HELD_OUT_ROOMS = ("fan", "reverb-far", "tv", "quiet")
@@ -118,6 +122,9 @@ def _render(voice: Voice, text: str, out: Path, variant: int) -> None:
             _piper().synthesize_wav(text, wav_file, syn_config=config)
     elif voice.engine == "espeak":
         _run("espeak-ng", "-v", voice.setting, "-s", str(150 + 10 * (variant % 3)), "-w", str(out), text)
+    elif voice.engine == "flite":
+        stretch = f"duration_stretch={1.0 + 0.1 * (variant % 3)}"
+        _run("flite", "-voice", voice.setting, "--setf", stretch, "-t", text, "-o", str(out))
     elif voice.engine == "festival":
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as script:
             script.write(text)
