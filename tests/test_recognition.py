@@ -188,7 +188,7 @@ def test_transcribe_hears_each_file_as_a_new_speaker_unless_told_they_are_one_se
     assert one_session["text"] != alone["text"] or abs(one_session["confidence"] - alone["confidence"]) > 0.05
 
 
-@pytest.mark.parametrize("voice", ["festival-slt", "festival-ked"])
+@pytest.mark.parametrize("voice", ["festival-slt", "festival-ked", "flite-rms", "flite-awb"])
 def test_near_misses_in_the_safety_questions_are_never_heard_as_no(pocketsphinx, grammar, voice):
     """Voices the thresholds were not tuned on: something that sounds like "no" but is not."""
     for text in ("know what I mean", "nobody told me about it", "no way the game is on", "the kettle has boiled"):
