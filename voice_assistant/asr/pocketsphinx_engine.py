@@ -382,6 +382,8 @@ class PocketsphinxRecognizer:
         search.activate_search(context)
 
     def begin(self) -> None:
+        if self._searching:  # an utterance that never ended is dropped, as Vosk's reset drops it
+            self._searches.stop()
         self._searching = False
         self._waiting = np.zeros(0, dtype=np.int16)
         self._floor.begin()
