@@ -47,6 +47,9 @@ class FakeRecognizer:
     def end(self) -> Transcript:
         return Transcript(self.words, 0.95)
 
+    def new_speaker(self) -> None:
+        """Nothing learnt to forget."""
+
 
 class TimedSpeaker:
     """Every sentence takes two seconds, and starts ``delay`` seconds after it is queued."""
