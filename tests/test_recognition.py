@@ -74,10 +74,20 @@ def test_bare_single_words_are_heard_in_every_context_where_they_are_valid(pocke
 
 
 @pytest.mark.parametrize("context", ["guidance", "countdown", "yes_no"])
-def test_please_stop_is_heard_as_stop(pocketsphinx, grammar, context):
+@pytest.mark.parametrize("text", ["please stop", "stop please"])
+def test_please_stop_is_heard_as_stop(pocketsphinx, grammar, context, text):
     """Without "please" in the stop sentences' graph, "please stop" was rejected for most
-    voices, or heard as "the heat's on"."""
-    assert recognise(pocketsphinx, grammar, context, read_wav(speech("please stop")))["intent"] == "stop"
+    voices, or heard as "the heat's on"; "stop please", before it had a sentence of its own,
+    by every voice tried."""
+    assert recognise(pocketsphinx, grammar, context, read_wav(speech(text)))["intent"] == "stop"
+
+
+@pytest.mark.parametrize("voice", ["piper-joe", "festival-slt", "flite-rms"])
+def test_definitely_not_is_a_no_not_a_yes(pocketsphinx, grammar, voice):
+    """Before "definitely not" had a sentence of its own, every voice tried was heard saying
+    "definitely" (a yes to a red flag) at 0.997 or more."""
+    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("definitely not", voice)))
+    assert result["intent"] == "no", result
 
 
 def test_an_utterance_begun_again_before_it_ended_is_dropped(grammar):
@@ -202,7 +212,8 @@ def test_transcribe_hears_each_file_as_a_new_speaker_unless_told_they_are_one_se
 @pytest.mark.parametrize("voice", ["festival-slt", "festival-ked", "flite-rms", "flite-awb"])
 def test_near_misses_in_the_safety_questions_are_never_heard_as_no(pocketsphinx, grammar, voice):
     """Voices the thresholds were not tuned on: something that sounds like "no" but is not."""
-    for text in ("know what I mean", "nobody told me about it", "no way the game is on", "the kettle has boiled"):
+    for text in ("know what I mean", "nobody told me about it", "no way the game is on", "the kettle has boiled",
+                 "never mind"):
         result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech(text, voice)))
         assert result["intent"] != "no", (text, result)
 
