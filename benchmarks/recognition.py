@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from speech_corpus import DOUBTED_NO, corpus, hazard  # noqa: E402
+from speech_corpus import DOUBTED_NO, corpus, hazard, phrasings  # noqa: E402
 from speechgen import ROOMS, TUNING_ROOMS, VOICES, speech  # noqa: E402
 
 from voice_assistant.asr.select import make_recognizer  # noqa: E402
@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--voices", default=",".join(VOICES))
     parser.add_argument("--rooms", default=",".join(ROOMS))
     parser.add_argument("--every", type=int, default=3, help="take every N-th phrasing of grammars/phrases.yaml")
+    parser.add_argument("--phrasings", type=Path,
+                        help="a folder whose phrases.yaml replaces the corpus (benchmarks/held_out_phrasings)")
     parser.add_argument("--jsonl", type=Path, help="write every result here")
     args = parser.parse_args()
     grammar = load_grammar()
@@ -72,7 +74,7 @@ def main() -> None:
         recognizer.set_context(context)
     load_s = time.perf_counter() - began
     print(f"{note}; model load and grammar compile {load_s:.2f} s")
-    items = corpus(args.every)
+    items = corpus(args.every) if args.phrasings is None else phrasings(args.phrasings)
     print(f"corpus: {sum(i.intent is not None for i in items)} in-grammar utterances "
           f"({sum(i.single_word for i in items)} single words), {sum(i.intent is None for i in items)} out-of-grammar")
     out = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None

@@ -9,6 +9,7 @@ a command but is not one (near misses, chatter, television).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from voice_assistant.dialog.settings import DialogSettings
 from voice_assistant.grammar import packaged_grammars_dir
@@ -84,6 +85,7 @@ NEAR_MISSES = [
     ("idle", "he hurt his back playing football"), ("idle", "set the table for dinner"),
     ("yes_no", "can you open the window"), ("yes_no", "no way the game is on"), ("yes_no", "the kettle has boiled"),
     ("yes_no", "nobody told me about it"), ("yes_no", "know what I mean"), ("yes_no", "I went to the park yesterday"),
+    ("yes_no", "never mind"),
     ("guidance", "stop by the shop later"), ("guidance", "next door's dog is barking"), ("guidance", "turn on the lights"),
     ("guidance", "where did I leave my keys"), ("guidance", "after the break we'll be talking to the star of the new film"),
     ("countdown", "the cat sat on the mat"), ("countdown", "scientists say the discovery could change everything"),
@@ -117,6 +119,11 @@ def corpus(every: int = 3) -> list[Utterance]:
     items += [Utterance(c, t, i, single_word=True) for c, t, i in SINGLE_WORDS]
     items += [Utterance(c, t, None) for c, t in NEAR_MISSES + OUT_OF_GRAMMAR]
     return items
+
+
+def phrasings(folder: Path) -> list[Utterance]:
+    """Every phrasing of ``folder``'s phrases.yaml (the held-out phrasings), one-word ones marked."""
+    return [Utterance(p.context, p.text, p.intent, single_word=len(p.text.split()) == 1) for p in load_phrases(folder)]
 
 
 def hazard(item: Utterance, heard: str | None, confidence: float | None = None) -> str | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from voice_assistant.grammar import packaged_grammars_dir
+from voice_assistant.grammar import normalize, packaged_grammars_dir
 from voice_assistant.names import Intent
 from voice_assistant.phrasebook import load_phrases, phrase_problems
 
@@ -58,3 +59,12 @@ def test_a_broken_corpus_is_one_clear_line(data_copy, document, problem):
     assert result.returncode == 1
     assert problem in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_held_out_phrasings_load_and_stay_out_of_the_phrase_corpus(grammar):
+    """benchmarks/held_out_phrasings measures phrasings the grammar was not written for: none of
+    them may become a line of the corpus the grammar is held to."""
+    held_out = load_phrases(Path(__file__).resolve().parents[1] / "benchmarks" / "held_out_phrasings")
+    assert {phrase.context for phrase in held_out} <= set(grammar.contexts)
+    corpus = {(phrase.context, normalize(phrase.text)) for phrase in PHRASES}
+    assert not [phrase.text for phrase in held_out if (phrase.context, normalize(phrase.text)) in corpus]
