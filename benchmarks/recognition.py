@@ -75,7 +75,8 @@ def main() -> None:
     load_s = time.perf_counter() - began
     print(f"{note}; model load and grammar compile {load_s:.2f} s")
     items = corpus(args.every) if args.phrasings is None else phrasings(args.phrasings)
-    print(f"corpus: {sum(i.intent is not None for i in items)} in-grammar utterances "
+    meant = "held-out phrasings" if args.phrasings else "in-grammar utterances"  # not all of those are in the grammar
+    print(f"corpus: {sum(i.intent is not None for i in items)} {meant} "
           f"({sum(i.single_word for i in items)} single words), {sum(i.intent is None for i in items)} out-of-grammar")
     out = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
     held_out: list[dict] = []
