@@ -93,21 +93,20 @@ def with_fillers(graph: WordGraph, before: Sequence[str], after: Sequence[str],
                  share: float = FILLER_SHARE) -> WordGraph:
     """``graph`` with one of ``before`` allowed ahead of every sentence and one of ``after``
     behind it, each taken with prior ``share`` (two states and a few arcs, not a copy of the
-    sentences). No empty step follows another: pocketsphinx does not follow two in a row."""
+    sentences)."""
     start, final, arcs = graph.start, graph.final, list(graph.arcs)
     if before:
         start = final + 1  # the states are numbered up to final
-        arcs += [(start, target, word, probability * (1.0 - share))
-                 for source, target, word, probability in graph.arcs if source == graph.start]
-        arcs += [(start, graph.start, word, share / len(before)) for word in before]
+        arcs += _optional_word(start, graph.start, before, share)
     if after:
         final = max(start, graph.final) + 1
-        ending = [arc for arc in arcs if arc[1] == graph.final]  # all empty steps
-        arcs = [arc for arc in arcs if arc[1] != graph.final]
-        arcs += [(source, final, None, probability * (1.0 - share)) for source, _, _, probability in ending]
-        arcs += [(source, graph.final, None, probability * share) for source, _, _, probability in ending]
-        arcs += [(graph.final, final, word, 1.0 / len(after)) for word in after]
+        arcs += _optional_word(graph.final, final, after, share)
     return WordGraph(start, final, tuple(arcs))
+
+
+def _optional_word(source: int, target: int, words: Sequence[str], share: float) -> list[tuple[int, int, str | None, float]]:
+    """Arcs from ``source`` to ``target``: nothing, or one of ``words`` with prior ``share``."""
+    return [(source, target, None, 1.0 - share), *((source, target, word, share / len(words)) for word in words)]
 
 
 def _rounded(probability: float) -> float:
