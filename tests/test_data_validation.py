@@ -86,9 +86,6 @@ def test_content_mistakes_name_file_and_key(data_copy, file, old, new, expected)
         ('          - "(go back|back|previous', '          - "(go back|back|previous(', "bad template"),
         ("  help:\n    data:\n", "  help:\n    data: []\n  _help_sentences_now_unused:\n    data:\n",
          "intents.help: has no sentences"),
-        ('  after: ["please"]\n', '  after: "please"\n', "fillers.after: expected a list of single lower-case words"),
-        ('  before: ["okay",', '  before: ["okay now",', "fillers.before: expected a list of single lower-case words"),
-        ('  after: ["please"]\n', '  behind: ["please"]\n', "fillers: expected a mapping with 'before' and 'after'"),
     ],
 )
 def test_grammar_mistakes_name_the_file(data_copy, old, new, expected):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph, with_fillers
-from voice_assistant.grammar import normalize
+from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 
 PHRASES = [
     ("idle", "My back is spasming!", "start_guidance", {}),
@@ -73,39 +72,6 @@ def test_every_sentence_matches_back_to_its_intent(grammar):
             match = grammar.match(text, context)
             assert match is not None
             assert match.intent == (None if intent.startswith("_") else intent), (context, text)
-
-
-@pytest.mark.parametrize("context, text, intent", [
-    ("guidance", "Okay, stop.", "stop"),
-    ("guidance", "um, next", "next"),
-    ("guidance", "start the ice timer please", "start_ice_timer"),
-    ("countdown", "okay stop please", "stop"),
-    ("yes_no", "okay no", "no"),
-])
-def test_a_filler_before_or_after_a_sentence_keeps_its_meaning(grammar, context, text, intent):
-    assert grammar.match(text, context).intent == intent
-    assert grammar.phrases(context).meaning(normalize(text)) == intent
-
-
-def test_a_filler_alone_is_still_its_own_sentence_and_never_all_of_one(grammar):
-    assert grammar.match("okay", "guidance").intent == "acknowledge"
-    phrases = grammar.phrases("guidance")
-    assert phrases.meaning("okay") == "acknowledge"
-    assert phrases.meaning("okay please") is None
-    assert phrases.meaning("please") is None
-
-
-def test_fillers_add_one_optional_word_before_and_after_every_sentence():
-    """Two states and a few arcs, with the fillers' share of the prior, not a copy of the sentences."""
-    plain = minimal_word_graph({"stop": 0.5, "go on": 0.5})
-    graph = with_fillers(plain, ["okay", "um"], ["please"], share=0.2)
-    priors = graph.sentences()
-    assert set(priors) == {f"{before} {text} {after}".strip().replace("  ", " ")
-                           for before in ("", "okay", "um") for text in ("stop", "go on") for after in ("", "please")}
-    assert priors["stop"] == pytest.approx(0.5 * 0.8 * 0.8)
-    assert priors["okay go on please"] == pytest.approx(0.5 * 0.1 * 0.2)
-    assert sum(priors.values()) == pytest.approx(1.0)
-    assert len(graph.arcs) == len(plain.arcs) + 3 + 2
 
 
 def test_the_word_graph_spells_exactly_the_sentences_and_shares_endings():

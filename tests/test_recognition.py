@@ -82,26 +82,11 @@ def test_please_stop_is_heard_as_stop(pocketsphinx, grammar, context, text):
     assert recognise(pocketsphinx, grammar, context, read_wav(speech(text)))["intent"] == "stop"
 
 
-@pytest.mark.parametrize("context, text, intent", [
-    ("guidance", "okay stop", "stop"), ("countdown", "okay stop", "stop"),
-    ("guidance", "pause please", "pause"), ("guidance", "um next", "next"),
-])
-def test_a_filler_before_or_after_a_command_is_heard_through(pocketsphinx, grammar, context, text, intent):
-    """Before the grammar had fillers, "okay stop" was heard as "okay" (7 of 12 voices and
-    rooms) or rejected, and "pause please" was rejected by every voice tried."""
-    assert recognise(pocketsphinx, grammar, context, read_wav(speech(text)))["intent"] == intent
-
-
-def test_a_filler_does_not_take_a_no_past_the_confidence_it_needs(data_copy):
-    """The least confidence a "no" needs in the safety questions holds for "um no" too."""
-    _, grammars_dir = data_copy
-    contexts = grammars_dir / "contexts.yaml"
-    contexts.write_text(contexts.read_text().replace('yes_no: {"no": 0.95,', 'yes_no: {"no": 0.999,'))
-    grammar = load_grammar(grammars_dir)
-    recognizer = PocketsphinxRecognizer(grammar)
-    result = recognise(recognizer, grammar, "yes_no", read_wav(speech("um no")))
-    assert recognizer.last_scores["hypothesis"] == "um no"
-    assert result["intent"] is None and 0.85 < result["confidence"] < 0.999, result
+@pytest.mark.parametrize("context", ["guidance", "countdown"])
+def test_okay_stop_is_heard_as_stop(pocketsphinx, grammar, context):
+    """Before it had a sentence of its own, "okay stop" was heard as "okay" (the talk goes on)
+    for 7 of 12 held-out voices and rooms, or rejected."""
+    assert recognise(pocketsphinx, grammar, context, read_wav(speech("okay stop")))["intent"] == "stop"
 
 
 @pytest.mark.parametrize("voice", ["piper-joe", "festival-slt", "flite-rms"])

@@ -36,31 +36,6 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 @dataclass(frozen=True)
-class Fillers:
-    """Words said around a sentence that do not change what it means ("okay stop", "next
-    please"): one may come before a sentence and one after, and they are dropped before it is
-    matched. A sentence that is itself a filler and more ("okay thanks") keeps its own meaning."""
-
-    before: tuple[str, ...] = ()
-    """Words that may come before any sentence."""
-    after: tuple[str, ...] = ()
-    """Words that may come after any sentence."""
-
-    @property
-    def words(self) -> set[str]:
-        return {*self.before, *self.after}
-
-    def dropped(self, text: str) -> str:
-        """``text`` without a filler before and a filler after it (never all of it)."""
-        words = text.split()
-        if len(words) > 1 and words[0] in self.before:
-            words = words[1:]
-        if len(words) > 1 and words[-1] in self.after:
-            words = words[:-1]
-        return " ".join(words)
-
-
-@dataclass(frozen=True)
 class ContextPhrases:
     """What a speech engine needs to listen in one context: each sentence and what it means."""
 
@@ -72,8 +47,6 @@ class ContextPhrases:
     cautious: Mapping[str, float] = field(default_factory=dict)
     """Intent → the least confidence it is heard at, for intents where a wrong one is worse
     than asking again (a recognizer reporting calibrated confidence applies it)."""
-    fillers: Fillers = Fillers()
-    """Words that may come before and after any sentence without changing it."""
 
     @property
     def sentences(self) -> list[str]:
@@ -81,19 +54,7 @@ class ContextPhrases:
 
     @property
     def vocabulary(self) -> set[str]:
-        return {word for text in self.meanings for word in text.split()} | self.fillers.words
-
-    def sentence(self, text: str) -> str | None:
-        """The sentence of the context ``text`` is, fillers dropped, or None."""
-        for candidate in (text, self.fillers.dropped(text)):
-            if candidate in self.meanings:
-                return candidate
-        return None
-
-    def meaning(self, text: str) -> str | None:
-        """The intent ``text`` means (fillers dropped), or None."""
-        sentence = self.sentence(text)
-        return None if sentence is None else self.meanings[sentence]
+        return {word for text in self.meanings for word in text.split()}
 
     @cached_property
     def closed(self) -> frozenset[str]:
@@ -148,8 +109,6 @@ class Grammar:
         self._sentence_cache: dict[str, list[tuple[str, str]]] = {}
         self._intent_cache: dict[str, tuple[int, list[str]]] = {}
         self.language = str(document.get("language", LANGUAGE))
-        fillers = document.get("fillers") or {}
-        self.fillers = Fillers(tuple(fillers.get("before", ())), tuple(fillers.get("after", ())))
 
     def _subset(self, names: Iterable[str]) -> Intents:
         wanted = set(names)
@@ -182,9 +141,6 @@ class Grammar:
         if not clean:
             return None
         result = recognize(clean, intents, language=self.language)
-        if result is None and self.fillers.dropped(clean) != clean:
-            clean = self.fillers.dropped(clean)
-            result = recognize(clean, intents, language=self.language)
         if result is None:
             return None
         name = result.intent.name
@@ -236,12 +192,12 @@ class Grammar:
     def vocabulary(self, context: str | None = None) -> set[str]:
         """Every word that can be said in a context (or in any context)."""
         contexts = [context] if context else list(self.contexts)
-        return {word for ctx in contexts for _, text in self.sentences(ctx) for word in text.split()} | self.fillers.words
+        return {word for ctx in contexts for _, text in self.sentences(ctx) for word in text.split()}
 
     def phrases(self, context: str) -> ContextPhrases:
         """What a speech engine needs to listen in ``context``."""
         meanings = {text: intent for intent, text in self.sentences(context)}
-        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, {}), self.fillers)
+        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, {}))
 
 
 def _slot_value(value: Any) -> Any:
@@ -253,11 +209,10 @@ def _slot_value(value: Any) -> Any:
 def _validate_document(path: Path, document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise DataFileError(f"{path}: expected a mapping with 'intents'")
-    allowed = {"language", "intents", "lists", "expansion_rules", "skip_words", "fillers"}
+    allowed = {"language", "intents", "lists", "expansion_rules", "skip_words"}
     for key in document:
         if key not in allowed:
             raise DataFileError(f"{path}: unknown key '{key}'")
-    _validate_fillers(path, document.get("fillers") or {})
     intents = document.get("intents")
     if not isinstance(intents, dict) or not intents:
         raise DataFileError(f"{path}: intents: expected a mapping of intent names")
@@ -295,16 +250,6 @@ def _validate_document(path: Path, document: Any) -> dict[str, Any]:
         _check_references(path, f"expansion_rules.{rule}", expression, lists, rules, (rule,))
     document.setdefault("language", LANGUAGE)
     return document
-
-
-def _validate_fillers(path: Path, fillers: Any) -> None:
-    """Fillers are lists of single lower-case words, before and after."""
-    if not isinstance(fillers, dict) or not set(fillers) <= {"before", "after"}:
-        raise DataFileError(f"{path}: fillers: expected a mapping with 'before' and 'after'")
-    for side, words in fillers.items():
-        if not isinstance(words, list) or not all(isinstance(w, str) and normalize(w) == w and " " not in w
-                                                  for w in words):
-            raise DataFileError(f"{path}: fillers.{side}: expected a list of single lower-case words")
 
 
 def _validate_lists(path: Path, lists: Any) -> set[str]:

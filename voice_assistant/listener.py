@@ -82,11 +82,10 @@ class Listener:
         context = self._listening_in
         if context not in self._phrases:
             self._phrases[context] = self.host.phrases(context)
-        phrases = self._phrases[context]
-        sentence = phrases.sentence(self.recognizer.partial())
-        if sentence in phrases.closed:
+        phrases, words = self._phrases[context], self.recognizer.partial()
+        if words in phrases.closed:
             return quiet >= settings.closed_silence_seconds
-        return sentence is not None and quiet >= settings.complete_silence_seconds
+        return words in phrases.meanings and quiet >= settings.complete_silence_seconds
 
     def _handle(self, segment: Segment) -> None:
         if segment.kind == "start":

@@ -18,9 +18,9 @@ from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
 from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, voice_pitch, warp_for
-from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph, with_fillers
+from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
-from voice_assistant.grammar import PRONUNCIATIONS_FILE, ContextPhrases, Grammar
+from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
 
 
 def model_dir() -> Path:
@@ -246,7 +246,7 @@ class _Searches:
         for decoder in self.decoders:
             decoder.end_utt()
 
-    def evidence(self, phrases: ContextPhrases, pronunciations_of: dict[str, list[str]]) -> dict:
+    def evidence(self, meanings: Mapping[str, str], pronunciations_of: dict[str, list[str]]) -> dict:
         """The stopped utterance's grammar result and the evidence on it (``{"hypothesis": ""}``
         for no result)."""
         hyp = self.grammar.hyp()
@@ -265,8 +265,7 @@ class _Searches:
         per_frame = _log_score(hyp.score) / frames
         free = self.free.hyp()
         heard = free.hypstr.strip() if free is not None else ""
-        meaning = phrases.meaning(heard)
-        same_intent = meaning is not None and meaning == phrases.meaning(text)  # "no" and "nope"
+        same_intent = heard in meanings and meanings[heard] == meanings.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
         sounds_alike = 1.0 if same_intent else phone_agreement(text, heard, pronunciations_of)
         return {"hypothesis": text, "free": heard, "gap": round(gap, 3), "free_gap": round(free_gap, 3),
@@ -328,7 +327,8 @@ class PocketsphinxRecognizer:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
         self._graphs: dict[str, tuple[int, int, list[tuple]]] = {}
-        self._phrases = ContextPhrases("", {}, {})
+        self._meanings: Mapping[str, str] = {}
+        self._cautious: Mapping[str, float] = {}
         self._searching = False
         self._floor = NoiseFloor()
         self._speaker = SpeakerPitch()
@@ -353,8 +353,7 @@ class PocketsphinxRecognizer:
         phrases = self.grammar.phrases(context)
         try:
             if context not in self._graphs:
-                graph = with_fillers(minimal_word_graph(meaning_uniform_priors(phrases.meanings)),
-                                     phrases.fillers.before, phrases.fillers.after)
+                graph = minimal_word_graph(meaning_uniform_priors(phrases.meanings))
                 transitions = [(source, target, probability, *([word] if word else []))
                                for source, target, word, probability in graph.arcs]
                 self._graphs[context] = (graph.start, graph.final, transitions)
@@ -370,7 +369,7 @@ class PocketsphinxRecognizer:
             if self.context:
                 self._compile(self.context)  # it compiled before: the recognizer stays as it was
             raise self._compile_error(context, error) from None
-        self.context, self._phrases = context, phrases
+        self.context, self._meanings, self._cautious = context, phrases.meanings, phrases.cautious
 
     @staticmethod
     def _compile_error(context: str, error: Exception) -> UserFacingError:
@@ -440,11 +439,11 @@ class PocketsphinxRecognizer:
             return Transcript("", 0.0)
         self._searching = False
         self._searches.stop()
-        self.last_scores = self._searches.evidence(self._phrases, self._pronunciations)
+        self.last_scores = self._searches.evidence(self._meanings, self._pronunciations)
         text = str(self.last_scores["hypothesis"])
         if not text:
             return Transcript("", 0.0)
-        accepted = accepts(self.last_scores, self._phrases.cautious.get(self._phrases.meaning(text) or "", 0.0))
+        accepted = accepts(self.last_scores, self._cautious.get(self._meanings.get(text, ""), 0.0))
         if accepted:
             self._searches.understood()
             self._speaker.understood(self._pitch.pitch())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -83,30 +83,6 @@ def minimal_word_graph(priors: Mapping[str, float]) -> WordGraph:
         if ends[node]:
             arcs.append((number, final, None, ends[node] / mass[node]))
     return WordGraph(numbers[merged[0]], final, tuple(arcs))
-
-
-FILLER_SHARE = 0.1
-"""The prior of a filler before a sentence (shared by the fillers), and apart, after one."""
-
-
-def with_fillers(graph: WordGraph, before: Sequence[str], after: Sequence[str],
-                 share: float = FILLER_SHARE) -> WordGraph:
-    """``graph`` with one of ``before`` allowed ahead of every sentence and one of ``after``
-    behind it, each taken with prior ``share`` (two states and a few arcs, not a copy of the
-    sentences)."""
-    start, final, arcs = graph.start, graph.final, list(graph.arcs)
-    if before:
-        start = final + 1  # the states are numbered up to final
-        arcs += _optional_word(start, graph.start, before, share)
-    if after:
-        final = max(start, graph.final) + 1
-        arcs += _optional_word(graph.final, final, after, share)
-    return WordGraph(start, final, tuple(arcs))
-
-
-def _optional_word(source: int, target: int, words: Sequence[str], share: float) -> list[tuple[int, int, str | None, float]]:
-    """Arcs from ``source`` to ``target``: nothing, or one of ``words`` with prior ``share``."""
-    return [(source, target, None, 1.0 - share), *((source, target, word, share / len(words)) for word in words)]
 
 
 def _rounded(probability: float) -> float:
