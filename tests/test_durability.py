@@ -52,7 +52,13 @@ def test_sigkill_at_random_points_leaves_a_whole_journal(tmp_path):
     for attempt in range(12):
         journal = tmp_path / f"killed-{attempt}"
         process = run_script(tmp_path, lines, journal)
-        time.sleep(rng.uniform(0.3, 2.0))
+        # From the first record on, not from the start: on a busy machine starting up alone
+        # took longer than the old 0.3-2 s, and every kill landed before the session began.
+        began = time.monotonic()
+        while (not any(f.stat().st_size for f in journal.glob("session-*.jsonl")) and process.poll() is None
+               and time.monotonic() - began < 120):
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.5))
         process.send_signal(signal.SIGKILL)
         process.wait()
         records = [comparable(r) for r in journal_records(journal)]
