@@ -64,7 +64,8 @@ def main() -> None:
     parser.add_argument("--rooms", default=",".join(ROOMS))
     parser.add_argument("--every", type=int, default=3, help="take every N-th phrasing of grammars/phrases.yaml")
     parser.add_argument("--phrasings", type=Path,
-                        help="a folder whose phrases.yaml replaces the corpus (benchmarks/held_out_phrasings)")
+                        help="a folder whose phrases.yaml replaces the corpus (benchmarks/held_out_phrasings, "
+                             "benchmarks/tuning_phrasings)")
     parser.add_argument("--jsonl", type=Path, help="write every result here")
     args = parser.parse_args()
     grammar = load_grammar()
@@ -75,7 +76,7 @@ def main() -> None:
     load_s = time.perf_counter() - began
     print(f"{note}; model load and grammar compile {load_s:.2f} s")
     items = corpus(args.every) if args.phrasings is None else phrasings(args.phrasings)
-    meant = "held-out phrasings" if args.phrasings else "in-grammar utterances"  # not all of those are in the grammar
+    meant = f"phrasings of {args.phrasings}" if args.phrasings else "in-grammar utterances"  # not all in the grammar
     print(f"corpus: {sum(i.intent is not None for i in items)} {meant} "
           f"({sum(i.single_word for i in items)} single words), {sum(i.intent is None for i in items)} out-of-grammar")
     out = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
