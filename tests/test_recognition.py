@@ -89,6 +89,22 @@ def test_okay_stop_is_heard_as_stop(pocketsphinx, grammar, context):
     assert recognise(pocketsphinx, grammar, context, read_wav(speech("okay stop")))["intent"] == "stop"
 
 
+def test_words_around_a_sentence_get_a_second_chance_from_the_free_decode(pocketsphinx, grammar):
+    """"sorry can you repeat that" is no sentence of the grammar ("can you repeat that" is), so
+    the grammar's result is not taken; the free decode heard it word for word."""
+    result = recognise(pocketsphinx, grammar, "guidance", read_wav(speech("sorry can you repeat that")))
+    assert result["intent"] == "repeat", pocketsphinx.last_scores
+    assert pocketsphinx.last_scores["second_chance"] == result["text"]
+
+
+def test_a_no_the_grammar_did_not_take_gets_no_second_chance(pocketsphinx, grammar):
+    """The free decode heard "no that's fine" word for word, yet a "no" to a red-flag question
+    is only ever taken from the grammar, at its cautious level: the question is asked again."""
+    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no that's fine")))
+    assert pocketsphinx.last_scores["free"] == "no that's fine"
+    assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores
+
+
 @pytest.mark.parametrize("voice", ["piper-joe", "festival-slt", "flite-rms"])
 def test_definitely_not_is_a_no_not_a_yes(pocketsphinx, grammar, voice):
     """Before "definitely not" had a sentence of its own, every voice tried was heard saying

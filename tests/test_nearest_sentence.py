@@ -1,0 +1,32 @@
+"""The second chance: the free decode's words, read for the nearest sentence of the context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voice_assistant.asr.nearest_sentence import NearestSentence
+
+CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "second_chance.yaml").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{case['context']}: {case['heard']}" for case in CASES])
+def test_the_second_chance_takes_what_the_words_clearly_say_and_nothing_it_must_not(grammar, case):
+    phrases = grammar.phrases(case["context"])
+    sentence = NearestSentence(phrases.meanings, phrases.cautious).sentence_for(case["heard"])
+    match = grammar.match(sentence, case["context"]) if sentence else None
+    if case["intent"] == "nothing":
+        assert sentence is None, sentence
+    else:
+        assert sentence in phrases.meanings  # whatever reads the result sees a sentence of the context
+        assert (match.intent, dict(match.slots)) == (case["intent"], case.get("slots", {})), sentence
+
+
+def test_a_cautious_meaning_is_never_a_second_chance_even_when_the_words_say_it_clearly(grammar):
+    phrases = grammar.phrases("guidance")
+    heard = "cancel the ice timer please"
+    assert phrases.cautious["cancel_timer"]
+    assert NearestSentence(phrases.meanings, {}).sentence_for(heard) == "cancel the ice timer"
+    assert NearestSentence(phrases.meanings, phrases.cautious).sentence_for(heard) is None
