@@ -12,10 +12,11 @@ from voice_assistant.asr.nearest_sentence import NearestSentence
 CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "second_chance.yaml").read_text(encoding="utf-8"))["cases"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{case['context']}: {case['heard']}" for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{case['context']}: {case['heard']}{' (grammar agrees)' if 'grammar' in case else ''}" for case in CASES])
 def test_the_second_chance_takes_what_the_words_clearly_say_and_nothing_it_must_not(grammar, case):
     phrases = grammar.phrases(case["context"])
-    sentence = NearestSentence(phrases.meanings, phrases.cautious).sentence_for(case["heard"])
+    grammar_meaning = phrases.meanings[case["grammar"]] if "grammar" in case else None
+    sentence = NearestSentence(phrases.meanings, phrases.cautious).sentence_for(case["heard"], grammar_meaning)
     match = grammar.match(sentence, case["context"]) if sentence else None
     if case["intent"] == "nothing":
         assert sentence is None, sentence
