@@ -51,10 +51,12 @@ def summary(results: list[dict]) -> str:
     hazards = [r for r in results if r["hazard"] and r["hazard"] != DOUBTED_NO]
     doubted = [r for r in results if r["hazard"] == DOUBTED_NO]
     decode = [r["decode_ms"] for r in results]
+    second = [r for r in results if "second_chance" in (r.get("scores") or {})]
+    second_right = sum(r["heard"] == r["intent"] for r in second)
     return (f"accuracy {right / max(1, len(inside)):6.1%} ({right}/{len(inside)})  "
             f"single words {single_right / max(1, len(single)):6.1%}  "
             f"false accepts {accepted / max(1, len(outside)):5.1%} ({accepted}/{len(outside)})  "
-            f"hazards {len(hazards)} (+{len(doubted)} asked again)  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
+            f"hazards {len(hazards)} (+{len(doubted)} asked again)  second chances {second_right}/{len(second)} right  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
 
 
 def main() -> None:
