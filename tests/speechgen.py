@@ -7,7 +7,9 @@ joe and kal made women's voices by the WORLD vocoder. Rooms are made with numpy 
 a fan, talk in the background (a TV for the held-out rooms, other talk by another voice for
 the tuning rooms), reverberation near and far, quiet.
 Used by the recognition tests and ``benchmarks/recognition.py``. Files are cached under
-tests/.cache/audio, keyed by what made them.
+tests/.cache/audio, keyed by what made them. Every file is the same on every machine: sox
+dithers with a fixed seed (``-R``); its random dither made hibari and slt differ from one
+rendering to the next, and a benchmark row by up to 4 of 243 utterances between machines.
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ def _room(clean: Path, room: str, out: Path, seed: int) -> None:
     rng = np.random.default_rng(seed)
     if room in ("reverb-near", "reverb-far"):
         settings = ("60", "50", "80") if room == "reverb-near" else ("90", "60", "100")
-        _run("sox", str(clean), str(out), "reverb", *settings, "gain", "-n", "-3" if room == "reverb-near" else "-12")
+        _run("sox", "-R", str(clean), str(out), "reverb", *settings, "gain", "-n", "-3" if room == "reverb-near" else "-12")
         if room == "reverb-far":
             _write(out, _mix(_read(out), rng.normal(size=RATE), 20.0))
         return
@@ -209,7 +211,7 @@ def speech(text: str, voice: str = "clean", room: str = "clean", variant: int = 
     if voice in CONDITIONS:
         voice, room = CONDITIONS[voice]
     spec = VOICES[voice]
-    key = hashlib.sha1(f"v4|{text}|{voice}|{room}|{variant}".encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"v5|{text}|{voice}|{room}|{variant}".encode()).hexdigest()[:16]
     out = CACHE / f"{voice}-{room}-{key}.wav"
     if out.exists():
         return out
@@ -222,7 +224,7 @@ def speech(text: str, voice: str = "clean", room: str = "clean", variant: int = 
     else:
         raw = out.with_suffix(f".{os.getpid()}.raw.wav")
         _render(spec, text, raw, variant)
-        _run("sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(made), *spec.shift, "pad", "0.4", "0.6")
+        _run("sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(made), *spec.shift, "pad", "0.4", "0.6")
         raw.unlink()
         if spec.reshape:
             _write(made, _reshaped(_read(made), *spec.reshape))

@@ -135,7 +135,7 @@ def test_steady_room_noise_never_reaches_the_recognizer(tmp_path):
     from voice_assistant.audio.endpoint import Endpointer, frames
 
     noise = tmp_path / "noise.wav"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", "30", "brownnoise",
+    subprocess.run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", "30", "brownnoise",
                     "vol", "0.3"], check=True)
     endpointer = Endpointer()
     kinds = [endpointer.feed(frame).kind for frame in frames(read_wav(noise))]
