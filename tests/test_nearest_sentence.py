@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from voice_assistant.asr.nearest_sentence import NearestSentence
+from voice_assistant.datafile import load_yaml
 
-CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "second_chance.yaml").read_text(encoding="utf-8"))["cases"]
+CASES = load_yaml(Path(__file__).parent / "fixtures" / "second_chance.yaml")["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{case['context']}: {case['heard']}{' (grammar agrees)' if 'grammar' in case else ''}" for case in CASES])
