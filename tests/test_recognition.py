@@ -105,6 +105,14 @@ def test_a_second_chance_asks_less_where_the_grammars_own_answer_means_the_same(
     assert pocketsphinx.last_scores["second_chance"] == result["text"]
 
 
+def test_the_second_chance_reads_with_the_sentences_of_the_context_in_use(pocketsphinx, grammar):
+    """Idle has no "repeat": the same words that get one in the steps get nothing there."""
+    audio = read_wav(speech("sorry can you repeat that"))
+    assert recognise(pocketsphinx, grammar, "guidance", audio)["intent"] == "repeat"
+    result = recognise(pocketsphinx, grammar, "idle", audio)
+    assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores, pocketsphinx.last_scores
+
+
 def test_a_no_the_grammar_did_not_take_gets_no_second_chance(pocketsphinx, grammar):
     """The free decode heard "no that's fine" word for word, yet a "no" to a red-flag question
     is only ever taken from the grammar, at its cautious level: the question is asked again."""

@@ -16,6 +16,7 @@ whatever reads the result sees one (with its slots: "twenty" picks the twenty-mi
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping
@@ -54,25 +55,26 @@ class NearestSentence:
         self._settings = settings
         self._cautious = cautious
         users: dict[str, set[str]] = defaultdict(set)
-        self._sentences: dict[frozenset[str], tuple[str, str]] = {}
-        """Each sentence's words → the first sentence with those words, and its meaning."""
+        self._sentences: dict[tuple[str, ...], tuple[str, str]] = {}
+        """Each sentence's words (sorted, each once) → the first sentence with those words, and
+        its meaning. Tuples of shared strings: sets of copied words took 7.9 MB for the steps'
+        7,210 sentences, these take 1.0 MB."""
         for text, intent in meanings.items():
-            words = frozenset(text.split())
+            words = tuple(sorted({sys.intern(word) for word in text.split()}))
             for word in words:
                 users[word].add(intent)
             self._sentences.setdefault(words, (text, intent))
         count = len(set(meanings.values()))
         self._weight = {word: math.log(count / len(intents)) for word, intents in users.items()}
         """How much a word says: more the fewer meanings use it ("repeat"; not "the")."""
-        self._holding: dict[str, list[frozenset[str]]] = defaultdict(list)
+        self._holding: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for words in self._sentences:
             for word in words:
                 self._holding[word].append(words)
 
-    def closeness(self, heard: set[str], words: frozenset[str]) -> float:
+    def closeness(self, heard: set[str], words: tuple[str, ...]) -> float:
         """The weight of a sentence's words that were heard, less the weight of those not heard."""
-        return (sum(self._weight[word] for word in words & heard)
-                - sum(self._weight[word] for word in words - heard))
+        return sum(self._weight[word] if word in heard else -self._weight[word] for word in words)
 
     def sentence_for(self, heard: str, grammar_meaning: str | None = None) -> str | None:
         """The sentence the words ``heard`` most nearly say, or None when none is near enough,
