@@ -121,6 +121,8 @@ result was not taken (see ``nearest_sentence``): on the tuning voices and rooms,
 such answers were right, and no out-of-grammar speech got one. Held out they earn less: 67 of
 77 right (87%) on the held-out voices, corpus and phrasings (README)."""
 _LOG_BASE = math.log(1.0001)
+NEVER_A_SECOND_CHANCE = NearestSentence({}, {})
+"""The second chance before a context is set: no sentences, so never an answer."""
 BETWEEN_CONTEXTS = "_between_contexts"
 """The stand-in search's name (a context is never named with a leading underscore)."""
 
@@ -341,7 +343,7 @@ class PocketsphinxRecognizer:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
         self._graphs: dict[str, tuple[int, int, list[tuple]]] = {}
-        self._second_chance = NearestSentence({}, {})
+        self._second_chance = NEVER_A_SECOND_CHANCE
         """The context in use's sentences for the second chance (~1 MB a context, so only the
         one in use is held; laid out on the switch, 12-17 ms, so that a rejection does not wait)."""
         self._meanings: Mapping[str, str] = {}
@@ -388,6 +390,7 @@ class PocketsphinxRecognizer:
                 self._compile(self.context)  # it compiled before: the recognizer stays as it was
             raise self._compile_error(context, error) from None
         self.context, self._meanings, self._cautious = context, phrases.meanings, phrases.cautious
+        self._second_chance = NEVER_A_SECOND_CHANCE  # the old layout goes first: never two at once
         self._second_chance = NearestSentence(phrases.meanings, phrases.cautious)
 
     @staticmethod
