@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ CASES = load_yaml(Path(__file__).parent / "fixtures" / "second_chance.yaml")["ca
 def test_the_second_chance_takes_what_the_words_clearly_say_and_nothing_it_must_not(grammar, case):
     phrases = grammar.phrases(case["context"])
     grammar_meaning = phrases.meanings[case["grammar"]] if "grammar" in case else None
-    sentence = NearestSentence(phrases.meanings, phrases.cautious).sentence_for(case["heard"], grammar_meaning)
+    sentence = NearestSentence(phrases).sentence_for(case["heard"], grammar_meaning)
     match = grammar.match(sentence, case["context"]) if sentence else None
     if case["intent"] == "nothing":
         assert sentence is None, sentence
@@ -29,5 +30,5 @@ def test_a_cautious_meaning_is_never_a_second_chance_even_when_the_words_say_it_
     phrases = grammar.phrases("guidance")
     heard = "cancel the ice timer please"
     assert phrases.cautious["cancel_timer"]
-    assert NearestSentence(phrases.meanings, {}).sentence_for(heard) == "cancel the ice timer"
-    assert NearestSentence(phrases.meanings, phrases.cautious).sentence_for(heard) is None
+    assert NearestSentence(replace(phrases, cautious={})).sentence_for(heard) == "cancel the ice timer"
+    assert NearestSentence(phrases).sentence_for(heard) is None

@@ -19,9 +19,7 @@ import math
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping
-
-from voice_assistant.grammar import is_decoy
+from voice_assistant.grammar import ContextPhrases, is_decoy
 
 
 @dataclass(frozen=True)
@@ -50,10 +48,10 @@ class SecondChanceSettings:
 class NearestSentence:
     """One context's sentences, to find the one nearest to words heard outside the grammar."""
 
-    def __init__(self, meanings: Mapping[str, str], cautious: Mapping[str, float],
-                 settings: SecondChanceSettings = SecondChanceSettings()) -> None:
+    def __init__(self, phrases: ContextPhrases, settings: SecondChanceSettings = SecondChanceSettings()) -> None:
         self._settings = settings
-        self._cautious = cautious
+        self._cautious = phrases.cautious
+        meanings = phrases.meanings
         users: dict[str, set[str]] = defaultdict(set)
         self._sentences: dict[tuple[str, ...], tuple[str, str]] = {}
         """Each sentence's words (sorted, each once) → the first sentence with those words, and

@@ -21,7 +21,7 @@ from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
 from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, voice_pitch, warp_for
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
 from voice_assistant.errors import UserFacingError
-from voice_assistant.grammar import PRONUNCIATIONS_FILE, Grammar
+from voice_assistant.grammar import PRONUNCIATIONS_FILE, ContextPhrases, Grammar
 
 
 def model_dir() -> Path:
@@ -121,7 +121,7 @@ result was not taken (see ``nearest_sentence``): on the tuning voices and rooms,
 such answers were right, and no out-of-grammar speech got one. Held out they earn less: 67 of
 77 right (87%) on the held-out voices, corpus and phrasings (README)."""
 _LOG_BASE = math.log(1.0001)
-NEVER_A_SECOND_CHANCE = NearestSentence({}, {})
+NEVER_A_SECOND_CHANCE = NearestSentence(ContextPhrases("", {}, {}))
 """The second chance before a context is set: no sentences, so never an answer."""
 BETWEEN_CONTEXTS = "_between_contexts"
 """The stand-in search's name (a context is never named with a leading underscore)."""
@@ -271,8 +271,7 @@ class _Searches:
         span_gap = (span_fit - _acoustic_score(self.phones, span)) / span_frames
         span_free_gap = (span_fit - _acoustic_score(self.free, span)) / span_frames
         per_frame = _log_score(hyp.score) / frames
-        free = self.free.hyp()
-        heard = free.hypstr.strip() if free is not None else ""
+        heard = self.free_words()
         same_intent = heard in meanings and meanings[heard] == meanings.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
         sounds_alike = 1.0 if same_intent else phone_agreement(text, heard, pronunciations_of)
@@ -391,7 +390,7 @@ class PocketsphinxRecognizer:
             raise self._compile_error(context, error) from None
         self.context, self._meanings, self._cautious = context, phrases.meanings, phrases.cautious
         self._second_chance = NEVER_A_SECOND_CHANCE  # the old layout goes first: never two at once
-        self._second_chance = NearestSentence(phrases.meanings, phrases.cautious)
+        self._second_chance = NearestSentence(phrases)
 
     @staticmethod
     def _compile_error(context: str, error: Exception) -> UserFacingError:
@@ -451,8 +450,7 @@ class PocketsphinxRecognizer:
     def partial(self) -> str:
         if not self._searching:  # before that, it is the last utterance's
             return ""
-        hyp = self._searches.free.hyp()
-        return hyp.hypstr.strip() if hyp is not None else ""
+        return self._searches.free_words()
 
     def end(self) -> Transcript:
         self._stream(self._floor.flush(), ended=True)
