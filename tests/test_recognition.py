@@ -13,7 +13,7 @@ import pytest
 
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
-from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, PocketsphinxRecognizer
+from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, RIVAL_MARGIN, PocketsphinxRecognizer
 from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.errors import UserFacingError
@@ -119,6 +119,40 @@ def test_a_no_the_grammar_did_not_take_gets_no_second_chance(pocketsphinx, gramm
     result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no that's fine")))
     assert pocketsphinx.last_scores["free"] == "no that's fine"
     assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores
+
+
+@pytest.mark.parametrize("context, text, voice, rival", [
+    ("guidance", "start the ice timer", "hibari-gb", "start the ice timer"),
+    ("guidance", "start the heat timer", "hibari-gb", "start the heat timer"),
+    ("yes_no", "help", "flite-awb", "help"),
+])
+def test_a_cautious_result_a_harmless_sentence_nearly_fits_is_not_taken(pocketsphinx, grammar, context, text, voice, rival):
+    """A British "start" sounds like "stop": the grammar heard "stop the ice timer" (0.99 sure),
+    which would have cancelled a running ice timer; awb's "help" was heard as a "no" to a
+    red-flag question. What was said fits nearly as well: rejected, it is asked again."""
+    result = recognise(pocketsphinx, grammar, context, read_wav(speech(text, voice)))
+    assert result["text"] == "", pocketsphinx.last_scores
+    assert pocketsphinx.last_scores["rival"] == rival
+    assert pocketsphinx.last_scores["rival_margin"] < RIVAL_MARGIN
+
+
+@pytest.mark.parametrize("context, text, intent", [
+    ("guidance", "stop the ice timer", "cancel_timer"),
+    ("guidance", "cancel the heat timer", "cancel_timer"),
+    ("yes_no", "no", "no"),
+    ("yes_no", "no I haven't", "no"),
+    ("idle", "my back is spasming", "start_guidance"),
+])
+def test_a_cautious_result_that_fits_clearly_better_than_any_harmless_one_is_taken(pocketsphinx, grammar, context, text, intent):
+    result = recognise(pocketsphinx, grammar, context, read_wav(speech(text)))
+    assert result["intent"] == intent, pocketsphinx.last_scores
+    assert pocketsphinx.last_scores["rival_margin"] >= RIVAL_MARGIN
+
+
+def test_a_harmless_result_is_not_searched_again(pocketsphinx, grammar):
+    result = recognise(pocketsphinx, grammar, "guidance", read_wav(speech("start the ice timer")))
+    assert result["intent"] == "start_ice_timer"
+    assert "rival" not in pocketsphinx.last_scores
 
 
 @pytest.mark.parametrize("voice", ["piper-joe", "festival-slt", "flite-rms"])

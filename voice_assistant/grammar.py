@@ -56,6 +56,11 @@ class ContextPhrases:
     def vocabulary(self) -> set[str]:
         return {word for text in self.meanings for word in text.split()}
 
+    @property
+    def harmless(self) -> dict[str, str]:
+        """The sentences (and meanings) of the intents the context is not cautious about."""
+        return {text: intent for text, intent in self.meanings.items() if intent not in self.cautious}
+
     @cached_property
     def closed(self) -> frozenset[str]:
         """Sentences no other sentence of the context goes on from ("stop", but not "no":
