@@ -391,7 +391,7 @@ class PocketsphinxRecognizer:
         self._graphs: dict[str, Graph] = {}
         self._rival_graphs: dict[str, Graph] = {}
         """Each context's harmless sentences (see ``RIVAL_MARGIN``), compiled only while a
-        cautious result is checked (~5 MB while compiled)."""
+        cautious result is checked, in place of the context's own."""
         self._second_chance = NEVER_A_SECOND_CHANCE
         """The context in use's sentences for the second chance (~1 MB a context, so only the
         one in use is held; laid out on the switch, 12-17 ms, so that a rejection does not wait)."""
@@ -458,11 +458,17 @@ class PocketsphinxRecognizer:
         any of the context's harmless sentences (see ``RIVAL_MARGIN``); other results are."""
         if meaning not in self._cautious:
             return True
-        self._add_search(RIVALS, self._rival_graphs[self.context])
+        # The context's search makes way while the rivals are searched (~5 MB each: holding
+        # both took a whole live session past the 150 MB it is allowed), and is back after.
+        search = self._searches.grammar
+        search.activate_search(BETWEEN_CONTEXTS)
+        search.remove_search(self.context)
         try:
-            rival, fit = self._searches.search_again(RIVALS, then=self.context)
+            self._add_search(RIVALS, self._rival_graphs[self.context])
+            rival, fit = self._searches.search_again(RIVALS, then=BETWEEN_CONTEXTS)
+            search.remove_search(RIVALS)
         finally:
-            self._searches.grammar.remove_search(RIVALS)
+            self._compile(self.context)
         margin = float(self.last_scores["per_frame"]) - fit
         self.last_scores.update(rival=rival, rival_margin=round(margin, 3))
         return margin >= RIVAL_MARGIN
