@@ -76,5 +76,5 @@ def test_a_bare_stop_over_a_fan_does_not_start_a_stretch(grammar, monkeypatch, w
     recognizer = PocketsphinxRecognizer(grammar)
     heard = recognise(recognizer, grammar, "guidance", audio)["intent"]
     assert recognizer.last_scores["hypothesis"] == "start", "with the British start"
-    if warp == MODEL_WARP:
-        assert heard == "start_stretch", "and taken"
+    if warp == MODEL_WARP:  # taken as a stretch, before the rival check; "stop" fits nearly as well
+        assert heard is None and recognizer.last_scores["rival"] == "stop", recognizer.last_scores

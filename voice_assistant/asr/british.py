@@ -9,7 +9,8 @@ A form that would differ from another command word only in its last consonant is
 (``only_the_last_consonant_differs``): a word's end is its faintest part, and the British
 "start" (S T AA T) let a bare "stop" (S T AA P) over a fan start a stretch. So a British
 "start the ice timer" can still be heard as "stop the ice timer", which the dialog answers
-safely when that timer is not running.
+safely when that timer is not running, and which the engine's rival check (``RIVAL_MARGIN``)
+rejects when "start" fits nearly as well.
 """
 
 from __future__ import annotations
