@@ -197,3 +197,11 @@ def test_the_cautious_intents_and_their_least_confidence_reach_the_recognizer(da
     for context in grammar.contexts:
         assert grammar.phrases(context).cautious == written.get(context, {})
     assert all("cancel_timer" in grammar.phrases(context).cautious for context in grammar.contexts)
+
+
+def test_a_cautious_answer_is_searched_again_against_every_other_sentence_of_its_context(grammar):
+    """The rival check's sentences: decoys and every intent the context is not cautious about."""
+    harmless = grammar.phrases("yes_no").harmless
+    assert not {"no", "no fever", "i can feel my legs fine", "stop the ice timer"} & harmless.keys()
+    assert {"yes", "help", "i can't feel my legs", "not sure"} <= harmless.keys()
+    assert harmless["not sure"].startswith("_")
