@@ -458,14 +458,14 @@ class PocketsphinxRecognizer:
         any of the context's harmless sentences (see ``RIVAL_MARGIN``); other results are."""
         if meaning not in self._cautious:
             return True
-        # The context's search makes way while the rivals are searched (~5 MB each: holding
-        # both took a whole live session past the 150 MB it is allowed), and is back after.
+        # The context's search makes way while the rivals are searched, and is back after:
+        # each takes ~5 MB, and a whole live session is at 147 of the 150 MB it is allowed.
         search = self._searches.grammar
         search.activate_search(BETWEEN_CONTEXTS)
         search.remove_search(self.context)
         try:
             self._add_search(RIVALS, self._rival_graphs[self.context])
-            rival, fit = self._searches.search_again(RIVALS, then=BETWEEN_CONTEXTS)
+            rival, fit = self._searches.search_again(RIVALS, then=BETWEEN_CONTEXTS)  # ("", -inf) for none
             search.remove_search(RIVALS)
         finally:
             self._compile(self.context)
