@@ -151,6 +151,15 @@ def test_a_cautious_result_that_fits_clearly_better_than_any_harmless_one_is_tak
     assert pocketsphinx.last_scores["rival_margin"] >= RIVAL_MARGIN
 
 
+def test_after_a_cautious_answer_is_checked_the_context_listens_as_before(pocketsphinx, grammar):
+    """The rivals are searched in the context's place: the context's search must be back."""
+    yes, no = read_wav(speech("yes")), read_wav(speech("no"))
+    assert recognise(pocketsphinx, grammar, "yes_no", no)["intent"] == "no"
+    assert "rival" in pocketsphinx.last_scores
+    assert recognise(pocketsphinx, grammar, "yes_no", yes)["intent"] == "yes"
+    assert recognise(pocketsphinx, grammar, "yes_no", no)["intent"] == "no"
+
+
 def test_a_harmless_result_is_not_searched_again(pocketsphinx, grammar):
     result = recognise(pocketsphinx, grammar, "guidance", read_wav(speech("start the ice timer")))
     assert result["intent"] == "start_ice_timer"
