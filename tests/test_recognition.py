@@ -302,6 +302,15 @@ def test_near_misses_in_the_safety_questions_are_never_heard_as_no(pocketsphinx,
         assert result["intent"] != "no", (text, result)
 
 
+@pytest.mark.parametrize("voice", ["hibari-heart", "flite-awb"])
+def test_never_mind_with_a_television_behind_it_cancels_no_timer(pocketsphinx, grammar, voice):
+    """With no sentence of its own in the safety questions, the television's words finished it
+    as "never mind the timer" for four voices of six."""
+    pocketsphinx.new_speaker()
+    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("never mind", voice, "tv")))
+    assert result["intent"] is None, (result, pocketsphinx.last_scores)
+
+
 def test_chatter_that_sounds_like_the_start_phrase_does_not_start_a_session(pocketsphinx, grammar):
     """A held-out voice over a fan: the grammar's best guess is the start phrase, but not surely enough."""
     chatter = recognise(pocketsphinx, grammar, "idle", read_wav(speech("my back garden needs weeding", "festival-slt", "fan")))
