@@ -206,6 +206,23 @@ def test_a_cry_of_pain_during_the_steps_starts_or_skips_nothing(pocketsphinx, gr
     assert result["intent"] is None, (result, pocketsphinx.last_scores)
 
 
+@pytest.mark.parametrize("voice", ["flite-rms", "espeak-f2"])
+def test_the_pack_taken_off_is_not_heard_as_pain(pocketsphinx, grammar, voice):
+    """With a bare "it's sore" among the pain sentences, "it's off" over a fan was heard as it."""
+    pocketsphinx.new_speaker()
+    result = recognise(pocketsphinx, grammar, "guidance", read_wav(speech("it's off", voice, "fan")))
+    assert result["intent"] == "acknowledge", (result, pocketsphinx.last_scores)
+
+
+@pytest.mark.parametrize("voice, room", [("hibari-heart", "fan"), ("espeak-f2", "clean")])
+def test_a_clear_no_beats_the_unclear_answers_that_start_with_no(pocketsphinx, grammar, voice, room):
+    """"No I don't think so" is unclear, asked again; with "no I don't know" unclear too, a
+    clear "no, not at all" could not beat it by the rival margin."""
+    pocketsphinx.new_speaker()
+    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no, not at all", voice, room)))
+    assert result["intent"] == "no", (result, pocketsphinx.last_scores)
+
+
 def test_an_utterance_begun_again_before_it_ended_is_dropped(grammar):
     """As Vosk's reset drops it: the searches had started, and starting them again failed
     inside pocketsphinx ("Failed to start utterance processing")."""
