@@ -217,8 +217,8 @@ def test_the_pack_taken_off_is_not_heard_as_pain(pocketsphinx, grammar, voice):
 
 @pytest.mark.parametrize("voice, room", [("hibari-heart", "fan"), ("espeak-f2", "clean")])
 def test_a_clear_no_beats_the_unclear_answers_that_start_with_no(pocketsphinx, grammar, voice, room):
-    """"No I don't think so" is unclear, asked again; with "no I don't know" unclear too, a
-    clear "no, not at all" could not beat it by the rival margin."""
+    """With "no I don't know" an unclear answer (asked again), a clear "no, not at all" could not
+    beat it by the rival margin."""
     pocketsphinx.new_speaker()
     result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no, not at all", voice, room)))
     assert result["intent"] == "no", (result, pocketsphinx.last_scores)
