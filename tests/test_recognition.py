@@ -224,6 +224,14 @@ def test_a_clear_no_beats_the_unclear_answers_that_start_with_no(pocketsphinx, g
     assert result["intent"] == "no", (result, pocketsphinx.last_scores)
 
 
+@pytest.mark.parametrize("voice, context", [("festival-slt", "countdown"), ("flite-awb", "guidance")])
+def test_wait_with_a_television_behind_it_does_not_end_the_session(pocketsphinx, grammar, voice, context):
+    """With "we're done thanks" among the goodbyes, the television's words finished a "wait" as it."""
+    pocketsphinx.new_speaker()
+    result = recognise(pocketsphinx, grammar, context, read_wav(speech("wait", voice, "tv")))
+    assert result["intent"] != "end_session", (result, pocketsphinx.last_scores)
+
+
 def test_an_utterance_begun_again_before_it_ended_is_dropped(grammar):
     """As Vosk's reset drops it: the searches had started, and starting them again failed
     inside pocketsphinx ("Failed to start utterance processing")."""
