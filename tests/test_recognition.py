@@ -29,6 +29,13 @@ def pocketsphinx(grammar):
     return PocketsphinxRecognizer(grammar)
 
 
+def first_words(recognizer, grammar, context, text, voice="clean", room="clean"):
+    """What ``voice`` saying ``text`` in ``room`` is heard as, heard as the first words of a
+    session: whoever the tests before it spoke as does not matter."""
+    recognizer.new_speaker()
+    return recognise(recognizer, grammar, context, read_wav(speech(text, voice, room)))
+
+
 def accuracy(recognizer, grammar, condition):
     right = 0
     for context, text, intent in IN_GRAMMAR:
@@ -131,8 +138,7 @@ def test_a_cautious_result_a_harmless_sentence_nearly_fits_is_not_taken(pocketsp
     """A British "start" sounds like "stop": the grammar heard "stop the ice timer" (0.99 sure),
     which would have cancelled a running ice timer; awb's "help" was heard as a "no" to a
     red-flag question. What was said fits nearly as well: rejected, it is asked again."""
-    pocketsphinx.new_speaker()  # heard as the first words of a session, whoever spoke before
-    result = recognise(pocketsphinx, grammar, context, read_wav(speech(text, voice)))
+    result = first_words(pocketsphinx, grammar, context, text, voice)
     assert result["text"] == "", pocketsphinx.last_scores
     assert pocketsphinx.last_scores["rival"] == rival
     assert pocketsphinx.last_scores["rival_margin"] < RIVAL_MARGIN
@@ -146,8 +152,7 @@ def test_a_cautious_result_a_harmless_sentence_nearly_fits_is_not_taken(pocketsp
     ("idle", "my back is spasming", "start_guidance"),
 ])
 def test_a_cautious_result_that_fits_clearly_better_than_any_harmless_one_is_taken(pocketsphinx, grammar, context, text, intent):
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, context, read_wav(speech(text)))
+    result = first_words(pocketsphinx, grammar, context, text)
     assert result["intent"] == intent, pocketsphinx.last_scores
     assert pocketsphinx.last_scores["rival_margin"] >= RIVAL_MARGIN
 
@@ -162,8 +167,7 @@ def test_after_a_cautious_answer_is_checked_the_context_listens_as_before(pocket
 
 
 def test_a_harmless_result_is_not_searched_again(pocketsphinx, grammar):
-    pocketsphinx.new_speaker()  # as the other rival tests: whoever spoke before does not matter
-    result = recognise(pocketsphinx, grammar, "guidance", read_wav(speech("start the ice timer")))
+    result = first_words(pocketsphinx, grammar, "guidance", "start the ice timer")
     assert result["intent"] == "start_ice_timer"
     assert "rival" not in pocketsphinx.last_scores
 
@@ -188,8 +192,7 @@ def test_definitely_not_is_a_no_not_a_yes(pocketsphinx, grammar, voice):
 def test_ways_of_saying_things_the_tuning_lists_missed_are_heard(pocketsphinx, grammar, context, text, intent):
     """Phrasings of the tuning lists the templates did not hold: rejected, or heard as something
     else ("what do I do next" as help), until this round's templates."""
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, context, read_wav(speech(text, "festival-kal")))
+    result = first_words(pocketsphinx, grammar, context, text, "festival-kal")
     assert result["intent"] == intent, (result, pocketsphinx.last_scores)
 
 
@@ -202,16 +205,14 @@ def test_a_cry_of_pain_during_the_steps_starts_or_skips_nothing(pocketsphinx, gr
     """With no sentence of its own, "ow" was heard as "go" (a stretch started) and "ow ow", while
     a stretch was counted, as "go on" (the stretch skipped). (Joe's "ow", in two of four
     renderings, still fits "go" better than "ow": taken, the README says.)"""
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, context, read_wav(speech(text, voice, room)))
+    result = first_words(pocketsphinx, grammar, context, text, voice, room)
     assert result["intent"] is None, (result, pocketsphinx.last_scores)
 
 
 @pytest.mark.parametrize("voice", ["flite-rms", "espeak-f2"])
 def test_the_pack_taken_off_is_not_heard_as_pain(pocketsphinx, grammar, voice):
     """With a bare "it's sore" among the pain sentences, "it's off" over a fan was heard as it."""
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, "guidance", read_wav(speech("it's off", voice, "fan")))
+    result = first_words(pocketsphinx, grammar, "guidance", "it's off", voice, "fan")
     assert result["intent"] == "acknowledge", (result, pocketsphinx.last_scores)
 
 
@@ -219,16 +220,14 @@ def test_the_pack_taken_off_is_not_heard_as_pain(pocketsphinx, grammar, voice):
 def test_a_clear_no_beats_the_unclear_answers_that_start_with_no(pocketsphinx, grammar, voice, room):
     """With "no I don't know" an unclear answer (asked again), a clear "no, not at all" could not
     beat it by the rival margin."""
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no, not at all", voice, room)))
+    result = first_words(pocketsphinx, grammar, "yes_no", "no, not at all", voice, room)
     assert result["intent"] == "no", (result, pocketsphinx.last_scores)
 
 
 @pytest.mark.parametrize("voice, context", [("festival-slt", "countdown"), ("flite-awb", "guidance")])
 def test_wait_with_a_television_behind_it_does_not_end_the_session(pocketsphinx, grammar, voice, context):
     """With "we're done thanks" among the goodbyes, the television's words finished a "wait" as it."""
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, context, read_wav(speech("wait", voice, "tv")))
+    result = first_words(pocketsphinx, grammar, context, "wait", voice, "tv")
     assert result["intent"] != "end_session", (result, pocketsphinx.last_scores)
 
 
@@ -367,8 +366,7 @@ def test_near_misses_in_the_safety_questions_are_never_heard_as_no(pocketsphinx,
 def test_never_mind_with_a_television_behind_it_cancels_no_timer(pocketsphinx, grammar, voice):
     """With no sentence of its own in the safety questions, the television's words finished it
     as "never mind the timer" for four voices of six."""
-    pocketsphinx.new_speaker()
-    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("never mind", voice, "tv")))
+    result = first_words(pocketsphinx, grammar, "yes_no", "never mind", voice, "tv")
     assert result["intent"] is None, (result, pocketsphinx.last_scores)
 
 
