@@ -121,6 +121,31 @@ def test_the_second_chance_reads_with_the_sentences_of_the_context_in_use(pocket
     assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores, pocketsphinx.last_scores
 
 
+def test_a_longer_sentence_that_starts_like_a_command_is_not_taken(pocketsphinx, grammar):
+    """kal's "next door's dog is barking" fitted "next one", the silence after it taking the
+    rest; the free decode heard the rest as words as loud: more was said than the sentence."""
+    result = first_words(pocketsphinx, grammar, "guidance", "next door's dog is barking", "festival-kal")
+    assert result["text"] == "", (result, pocketsphinx.last_scores)
+    assert len(pocketsphinx.last_scores["loud_words_outside"]) >= 2 and "second_chance" not in pocketsphinx.last_scores
+
+
+def test_words_after_a_sentence_that_the_context_uses_change_nothing(pocketsphinx, grammar):
+    """slt's "my back is really painful right now" fitted the sentence without "right now", and
+    the free decode heard those two words after it as loud: but they are the context's own."""
+    result = first_words(pocketsphinx, grammar, "idle", "my back is really painful right now", "festival-slt")
+    assert result["intent"] == "start_guidance", (result, pocketsphinx.last_scores)
+    assert pocketsphinx.last_scores["loud_words_outside"] == ["right", "now"]
+
+
+@pytest.mark.parametrize("voice", ["piper-joe", "joe-high"])
+@pytest.mark.parametrize("text, intent", [("keep going", "next"), ("enough now", "stop")])
+def test_talk_behind_a_short_command_does_not_count_as_more_said(pocketsphinx, grammar, voice, text, intent):
+    """The talk in the room after "keep going" is heard word for word by the free decode, but
+    quieter than the command: counting words up to 12 dB down as more said turns it away."""
+    result = first_words(pocketsphinx, grammar, "guidance", text, voice, "chatter")
+    assert result["intent"] == intent, (result, pocketsphinx.last_scores)
+
+
 def test_a_no_the_grammar_did_not_take_gets_no_second_chance(pocketsphinx, grammar):
     """The free decode heard "no that's okay" word for word, yet a "no" to a red-flag question
     is only ever taken from the grammar, at its cautious level: the question is asked again."""
