@@ -9,9 +9,11 @@ figures that count are the held-out ones. For each voice and room: intent accura
 in-grammar speech, single-word accuracy, false accepts on out-of-grammar speech, hazards (a
 not-"no" heard as "no" in the safety questions, "stop" heard as moving on, a start from
 chatter, a timer cancelled by mistake; a doubtful "no", which the dialog asks again, is
-counted apart) and decode time after the end of speech (median, p95). How well ``confidence``
-matches the share of accepted results that were right is reported by benchmarks/calibrate.py
-from the results ``--jsonl`` writes.
+counted apart), how many second chances were taken (and right), how many results were turned
+away because more was said than the sentence (and how many of those were out-of-grammar
+speech, which is what it is for), and decode time after the end of speech (median, p95). How
+well ``confidence`` matches the share of accepted results that were right is reported by
+benchmarks/calibrate.py from the results ``--jsonl`` writes.
 """
 
 from __future__ import annotations
@@ -53,10 +55,12 @@ def summary(results: list[dict]) -> str:
     decode = [r["decode_ms"] for r in results]
     second = [r for r in results if "second_chance" in (r.get("scores") or {})]
     second_right = sum(r["heard"] == r["intent"] for r in second)
+    said_more = [r for r in results if (r.get("scores") or {}).get("said_more")]
     return (f"accuracy {right / max(1, len(inside)):6.1%} ({right}/{len(inside)})  "
             f"single words {single_right / max(1, len(single)):6.1%}  "
             f"false accepts {accepted / max(1, len(outside)):5.1%} ({accepted}/{len(outside)})  "
-            f"hazards {len(hazards)} (+{len(doubted)} asked again)  second chances {second_right}/{len(second)} right  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
+            f"hazards {len(hazards)} (+{len(doubted)} asked again)  second chances {second_right}/{len(second)} right  "
+            f"more said {len(said_more)} ({sum(r['intent'] is None for r in said_more)} out of the grammar)  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
 
 
 def main() -> None:

@@ -590,6 +590,7 @@ class PocketsphinxRecognizer:
         sure = confidence(self.last_scores) if text else 0.0
         meaning = self._meanings.get(text, "")
         if self._said_more(self.last_scores.get("loud_words_outside", [])):
+            self.last_scores["said_more"] = True
             return Transcript("", sure)
         if text and accepts(self.last_scores, self._cautious.get(meaning, 0.0)) and self._clear_of_rivals(meaning):
             self._searches.understood()
