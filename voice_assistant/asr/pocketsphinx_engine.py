@@ -486,7 +486,7 @@ class PocketsphinxRecognizer:
                 self._compile(self.context)  # it compiled before: the recognizer stays as it was
             raise self._compile_error(context, error) from None
         self.context, self._meanings, self._cautious = context, phrases.meanings, phrases.cautious
-        self._context_words = frozenset(word for sentence in phrases.meanings for word in sentence.split())
+        self._context_words = frozenset(phrases.vocabulary)
         self._second_chance = NEVER_A_SECOND_CHANCE  # the old layout goes first: never two at once
         self._second_chance = NearestSentence(phrases)
 
