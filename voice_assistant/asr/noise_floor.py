@@ -92,8 +92,7 @@ class NoiseFloor:
         joined = np.concatenate([self._partial, samples])
         whole = len(joined) - len(joined) % LEVEL_BLOCK
         if whole:
-            blocks = joined[:whole].reshape(-1, LEVEL_BLOCK)
-            levels = np.sqrt(np.mean(blocks ** 2, axis=1))
+            levels = block_levels(joined[:whole])
             self._loudest = max(self._loudest, float(levels.max()))
             self._measured += whole
             if self.clear_onset is None:
@@ -123,6 +122,13 @@ def clear_of_the_room(levels: list[float], ended: bool = False) -> int | None:
     if ended or (len(levels) - loud) * LEVEL_BLOCK >= LONGEST_WAIT:
         return loud * LEVEL_BLOCK
     return None
+
+
+def block_levels(samples: np.ndarray) -> np.ndarray:
+    """The RMS level of each whole ``LEVEL_BLOCK`` of ``samples`` (a part block at the end is left out)."""
+    whole = len(samples) - len(samples) % LEVEL_BLOCK
+    blocks = np.asarray(samples[:whole], dtype=np.float64).reshape(-1, LEVEL_BLOCK)
+    return np.sqrt(np.mean(blocks ** 2, axis=1))
 
 
 def _rms(samples: np.ndarray) -> float:

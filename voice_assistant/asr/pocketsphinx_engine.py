@@ -16,7 +16,7 @@ from voice_assistant.asr.base import Transcript
 from voice_assistant.asr.british import british, only_the_last_consonant_differs
 from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
 from voice_assistant.asr.nearest_sentence import NearestSentence
-from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor
+from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor, block_levels
 from voice_assistant.asr.phone_agreement import phone_agreement, pronunciations
 from voice_assistant.asr.speaker_pitch import MODEL_WARP, PitchTrack, SpeakerPitch, voice_pitch, warp_for
 from voice_assistant.asr.word_graph import meaning_uniform_priors, minimal_word_graph
@@ -137,8 +137,6 @@ BETWEEN_CONTEXTS = "_between_contexts"
 RIVALS = "_rivals"
 """The search of the context's harmless sentences, while a cautious result is checked."""
 
-FRAME = 160
-"""Samples a frame (10 ms at 16 kHz)."""
 OUTSIDE_SLACK = 5
 """Frames either side of the grammar's words within which a free-decode word still counts as
 the same stretch of speech (a word's edges differ a little between the searches)."""
@@ -229,9 +227,8 @@ def _loud_words_outside(decoder: Any, span: tuple[int, int], audio: np.ndarray) 
     """The decoder's words that lie (by their middle frame) more than ``OUTSIDE_SLACK`` frames
     before or after ``span`` and are as loud as speech there: their loudest frame within
     ``OUTSIDE_QUIETER_DB`` of the loudest in ``span`` (``audio`` is the utterance as the
-    decoder heard it)."""
-    frames = len(audio) // FRAME
-    power = 10 * np.log10(np.mean(audio[:frames * FRAME].astype(np.float64).reshape(frames, FRAME) ** 2, axis=1) + 1.0)
+    decoder heard it; a ``LEVEL_BLOCK`` is one of the decoder's 10 ms frames)."""
+    power = 10 * np.log10(block_levels(audio) ** 2 + 1.0)
 
     def loudest(first: int, last: int) -> float:
         part = power[first:last + 1]
