@@ -26,9 +26,10 @@ def test_the_second_chance_takes_what_the_words_clearly_say_and_nothing_it_must_
         assert (match.intent, dict(match.slots)) == (case["intent"], case.get("slots", {})), sentence
 
 
-def test_a_cautious_meaning_is_never_a_second_chance_even_when_the_words_say_it_clearly(grammar):
+def test_a_cautious_meaning_is_a_second_chance_only_when_the_grammars_answer_meant_it_too(grammar):
     phrases = grammar.phrases("guidance")
     heard = "cancel the ice timer now"
     assert phrases.cautious["cancel_timer"]
-    assert NearestSentence(replace(phrases, cautious={})).sentence_for(heard) == "cancel the ice timer"
     assert NearestSentence(phrases).sentence_for(heard) is None
+    assert NearestSentence(phrases).sentence_for(heard, "start_ice_timer") is None
+    assert NearestSentence(phrases).sentence_for(heard, "cancel_timer") == "cancel the ice timer"

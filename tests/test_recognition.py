@@ -16,6 +16,7 @@ from speechgen import speech
 from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, RIVAL_MARGIN, PocketsphinxRecognizer
 from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP
 from voice_assistant.audio.wav import read_wav
+from voice_assistant.dialog.settings import DialogSettings
 from voice_assistant.errors import UserFacingError
 from voice_assistant.grammar import load_grammar
 from voice_assistant.transcribe import recognise
@@ -146,13 +147,35 @@ def test_talk_behind_a_short_command_does_not_count_as_more_said(pocketsphinx, g
     assert result["intent"] == intent, (result, pocketsphinx.last_scores)
 
 
-def test_a_no_the_grammar_did_not_take_gets_no_second_chance(pocketsphinx, grammar):
-    """The free decode heard "no not me" word for word (nearest sentence "no i do not"), yet a
-    "no" to a red-flag question is only ever taken from the grammar, at its cautious level: the
-    question is asked again."""
-    result = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no not me")))
+def test_a_no_both_searches_heard_is_a_second_chance_and_asked_once_more(pocketsphinx, grammar):
+    """The grammar heard "no nothing" and did not take it; the free decode heard "no not me"
+    word for word. Two searches agree on a "no", and more than the "no" says it: taken, after
+    the same check against the harmless sentences, at a confidence the dialog asks again."""
+    result = first_words(pocketsphinx, grammar, "yes_no", "no not me")
     assert pocketsphinx.last_scores["free"] == "no not me"
-    assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores
+    assert grammar.match(str(pocketsphinx.last_scores["hypothesis"]), "yes_no").intent == "no"
+    assert result["intent"] == "no" and pocketsphinx.last_scores["second_chance"] == result["text"]
+    assert pocketsphinx.last_scores["rival_margin"] >= RIVAL_MARGIN
+    assert result["confidence"] < DialogSettings().sure_no_confidence
+
+
+@pytest.mark.parametrize("voice", ["espeak-us", "kal-woman"])
+def test_a_no_both_searches_heard_with_nothing_more_that_says_it_gets_no_second_chance(pocketsphinx, grammar, voice):
+    """"knowing my luck": the grammar heard a "no" sentence ("no it was not"), the free decode
+    "no" and then other words ("no we might lot"). Only the "no" says it, and a "no" to a
+    red-flag question needs more."""
+    result = first_words(pocketsphinx, grammar, "yes_no", "knowing my luck", voice)
+    assert grammar.match(str(pocketsphinx.last_scores["hypothesis"]), "yes_no").intent == "no"
+    assert pocketsphinx.last_scores["free"].split()[0] == "no"
+    assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores, pocketsphinx.last_scores
+
+
+def test_a_start_phrase_said_in_other_words_is_heard_when_both_searches_mean_it(pocketsphinx, grammar):
+    """joe's "my back really hurts" is no sentence of the grammar: its search heard "my back went
+    out" and was not sure enough for the start phrase; the free decode heard what was said."""
+    result = first_words(pocketsphinx, grammar, "idle", "my back really hurts", "piper-joe")
+    assert pocketsphinx.last_scores["free"] == "my back really hurts"
+    assert result["intent"] == "start_guidance" and pocketsphinx.last_scores["second_chance"] == result["text"]
 
 
 @pytest.mark.parametrize("context, text, voice, rival", [

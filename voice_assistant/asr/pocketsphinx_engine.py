@@ -120,7 +120,8 @@ SECOND_CHANCE_CONFIDENCE = 0.96
 """The confidence reported for a sentence taken from the free decode's words after the grammar's
 result was not taken (see ``nearest_sentence``): on the tuning voices and rooms, 46 of the 48
 such answers were right, and no out-of-grammar speech got one. Held out they earn less: 67 of
-77 right (87%) on the held-out voices, corpus and phrasings (README)."""
+77 right (87%) on the held-out voices, corpus and phrasings (README). It is below the dialog's
+``sure_no_confidence``, so a "no" to a red-flag question taken this way is asked once more."""
 RIVAL_MARGIN = 1.0
 """How much better a frame a result the context is cautious about must fit the audio (its path
 score, log base 1.0001) than the best of the context's other sentences, searched again without
@@ -390,7 +391,9 @@ class PocketsphinxRecognizer:
     An answer the context is cautious about is searched again against the context's harmless
     sentences alone, and taken only if it fits clearly better (see ``RIVAL_MARGIN``).
     What the grammar does not take gets a second chance: the context's sentence nearest to the
-    free decode's words, when that is clear (see ``nearest_sentence``). Neither is taken when
+    free decode's words, when that is clear (see ``nearest_sentence``); a cautious one only
+    when the grammar's own answer meant the same, and only if that answer clears the same
+    check against the harmless sentences. Neither is taken when
     the free decode heard more, as loud, before or after the grammar's words, and about
     something else (see ``MORE_WAS_SAID``).
 
@@ -502,9 +505,13 @@ class PocketsphinxRecognizer:
 
     def _clear_of_rivals(self, meaning: str) -> bool:
         """Whether a result the context is cautious about fits the audio clearly better than
-        any of the context's harmless sentences (see ``RIVAL_MARGIN``); other results are."""
+        any of the context's harmless sentences (see ``RIVAL_MARGIN``); other results are.
+        The utterance is searched again once: a second chance of the grammar's own meaning
+        reads the margin its grammar result got."""
         if meaning not in self._cautious:
             return True
+        if "rival_margin" in self.last_scores:
+            return float(self.last_scores["rival_margin"]) >= RIVAL_MARGIN
         # The context's search makes way while the rivals are searched, and is back after:
         # each takes ~5 MB, and a whole live session is at 147 of the 150 MB it is allowed.
         search = self._searches.grammar
@@ -596,7 +603,7 @@ class PocketsphinxRecognizer:
         # Not taken: the free decode's words get a second chance (see ``nearest_sentence``).
         self.last_scores["free"] = free = self._searches.free_words()
         nearest = self._second_chance.sentence_for(free, meaning or None)
-        if nearest is None:
+        if nearest is None or not self._clear_of_rivals(self._meanings[nearest]):
             return Transcript("", sure)
         self.last_scores["second_chance"] = nearest
         return Transcript(nearest, SECOND_CHANCE_CONFIDENCE)
