@@ -13,6 +13,8 @@ import pytest
 
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
+from voice_assistant.asr import pocketsphinx_engine as engine
+from voice_assistant.asr.nearest_sentence import NearestSentence
 from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, RIVAL_MARGIN, PocketsphinxRecognizer
 from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP
 from voice_assistant.audio.wav import read_wav
@@ -114,6 +116,14 @@ def test_a_second_chance_asks_less_where_the_grammars_own_answer_means_the_same(
     assert pocketsphinx.last_scores["second_chance"] == result["text"]
 
 
+def test_an_utterance_the_grammar_search_could_not_finish_still_gets_a_second_chance(pocketsphinx, grammar):
+    """"sorry say again": the grammar search reached no end of a sentence, so it has no result
+    at all; the free decode heard every word, and "say again" is a sentence of the context."""
+    result = first_words(pocketsphinx, grammar, "guidance", "sorry say again")
+    assert pocketsphinx.last_scores["hypothesis"] == ""
+    assert result["intent"] == "repeat" and pocketsphinx.last_scores["second_chance"] == result["text"]
+
+
 def test_the_second_chance_reads_with_the_sentences_of_the_context_in_use(pocketsphinx, grammar):
     """Idle has no "repeat": the same words that get one in the steps get nothing there."""
     audio = read_wav(speech("could you please repeat that"))
@@ -176,6 +186,24 @@ def test_a_start_phrase_said_in_other_words_is_heard_when_both_searches_mean_it(
     result = first_words(pocketsphinx, grammar, "idle", "my back really hurts", "piper-joe")
     assert pocketsphinx.last_scores["free"] == "my back really hurts"
     assert result["intent"] == "start_guidance" and pocketsphinx.last_scores["second_chance"] == result["text"]
+
+
+@pytest.mark.parametrize("context, text", [
+    ("guidance", "could you please repeat that"),  # the second chance
+    ("yes_no", "no not me"),  # a cautious second chance, checked against the rivals
+    ("guidance", "next door's dog is barking"),  # turned away
+    ("yes_no", "no"),  # the grammar's own, cautious
+    ("idle", "I'm going to the shops later"),  # no grammar result, and nothing taken
+])
+def test_the_logged_evidence_is_enough_to_replay_the_answer(pocketsphinx, grammar, context, text):
+    """benchmarks/second_chance.py tries other levels on logged evidence alone: what the engine
+    logs (``last_scores``) must give its answer again through ``judge``."""
+    result = first_words(pocketsphinx, grammar, context, text)
+    logged = json.loads(json.dumps(pocketsphinx.last_scores))
+    phrases = grammar.phrases(context)
+    replayed = engine.judge(logged, phrases, NearestSentence(phrases),
+                            lambda meaning: meaning not in phrases.cautious or logged["rival_margin"] >= RIVAL_MARGIN)
+    assert (replayed.text, replayed.confidence) == (result["text"], result["confidence"]), logged
 
 
 @pytest.mark.parametrize("context, text, voice, rival", [
@@ -428,8 +456,6 @@ def test_chatter_that_sounds_like_the_start_phrase_does_not_start_a_session(pock
 
 
 def test_confidence_is_a_probability_and_a_doubtful_no_is_rejected(pocketsphinx, grammar):
-    from voice_assistant.asr import pocketsphinx_engine as engine
-
     least = grammar.phrases("yes_no").cautious["no"]
     clear = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))
     assert clear["intent"] == "no" and least <= clear["confidence"] <= 1

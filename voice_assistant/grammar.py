@@ -52,9 +52,9 @@ class ContextPhrases:
     def sentences(self) -> list[str]:
         return list(self.meanings)
 
-    @property
-    def vocabulary(self) -> set[str]:
-        return {word for text in self.meanings for word in text.split()}
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(word for text in self.meanings for word in text.split())
 
     @property
     def harmless(self) -> dict[str, str]:

@@ -51,7 +51,8 @@ class SecondChanceSettings:
     clean and with hiss, every second corpus line clean and with talk behind): at 2 (a "no"
     alone) "knowing my luck" and "now where was i" were heard as "no" 9 times (asked again);
     at 3 none were, and 59 answers the grammar had turned away were taken, 1 wrongly (a "no,
-    I haven't had any" with talk behind as the denial "no, it's brand new"); 34 at 4."""
+    I haven't had any" with talk behind as the denial "no, it's brand new"); 34 at 4.
+    ``benchmarks/second_chance.py`` replays logged evidence at each pair of levels."""
     cautious_least_lead: float = 1.0
     """The least lead instead, for a meaning the context is cautious about (at 2, 14 fewer
     right, and not that wrong one)."""

@@ -7,7 +7,8 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -131,7 +132,9 @@ frame ahead of what was said. Chosen on the tuning voices and rooms (every third
 the four tuning rooms): 540 of the 552 right cautious answers cleared 1.0 (544 cleared 0.5,
 509 cleared 2), and 1 of the 2 wrong ones did not (joe's "stop" heard as "nah")."""
 _LOG_BASE = math.log(1.0001)
-NEVER_A_SECOND_CHANCE = NearestSentence(ContextPhrases("", {}, {}))
+NO_PHRASES = ContextPhrases("", {}, {})
+"""The phrases before a context is set: none."""
+NEVER_A_SECOND_CHANCE = NearestSentence(NO_PHRASES)
 """The second chance before a context is set: no sentences, so never an answer."""
 BETWEEN_CONTEXTS = "_between_contexts"
 """The stand-in search's name (a context is never named with a leading underscore)."""
@@ -265,6 +268,46 @@ def _common_words(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What the evidence on one utterance lets the engine answer."""
+
+    text: str
+    """The sentence taken ("" for none)."""
+    confidence: float
+    """Its confidence (the grammar result's, when nothing was taken)."""
+    by_grammar: bool = False
+    """Whether it is the grammar's own result (not the second chance's)."""
+    said_more: bool = False
+    """Whether nothing was taken because more was said than the sentence (``said_more``)."""
+
+
+def said_more(scores: dict, phrases: ContextPhrases) -> bool:
+    """Whether the loud words the free decode heard outside the grammar's say that more was
+    said than its sentence, about something else (see ``MORE_WAS_SAID``)."""
+    outside = scores.get("loud_words_outside", [])
+    return len(outside) >= MORE_WAS_SAID and not set(outside) <= phrases.vocabulary
+
+
+def judge(scores: dict, phrases: ContextPhrases, second_chance: NearestSentence,
+          clear_of_rivals: Callable[[str], bool]) -> Judgement:
+    """The answer the evidence ``scores`` on one utterance in the context of ``phrases``
+    allows: the grammar's result, the second chance's, or none (see ``PocketsphinxRecognizer``).
+    ``clear_of_rivals`` says whether a cautious meaning's grammar result clears the rival
+    check (``RIVAL_MARGIN``); ``benchmarks/second_chance.py`` replays logged evidence with it."""
+    text = str(scores["hypothesis"])
+    sure = confidence(scores) if text else 0.0
+    meaning = phrases.meanings.get(text, "")
+    if said_more(scores, phrases):
+        return Judgement("", sure, said_more=True)
+    if text and accepts(scores, phrases.cautious.get(meaning, 0.0)) and clear_of_rivals(meaning):
+        return Judgement(text, sure, by_grammar=True)
+    nearest = second_chance.sentence_for(str(scores.get("free", "")), meaning or None)
+    if nearest is None or not clear_of_rivals(phrases.meanings[nearest]):
+        return Judgement("", sure)
+    return Judgement(nearest, SECOND_CHANCE_CONFIDENCE)
+
+
 class _Searches:
     """The three searches of one utterance (the grammar, the phone loop and the free decode), at
     the warp the speaker's pitch calls for (see ``speaker_pitch``), each warp with its own
@@ -328,11 +371,11 @@ class _Searches:
 
     def evidence(self, meanings: Mapping[str, str], pronunciations_of: dict[str, list[str]]) -> dict:
         """The stopped utterance's grammar result and the evidence on it (``{"hypothesis": ""}``
-        for no result)."""
+        and the free decode's words for no result)."""
         hyp = self.grammar.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         if not text:
-            return {"hypothesis": "", "warp": self.warp}
+            return {"hypothesis": "", "free": self.free_words(), "warp": self.warp}
         frames = max(1, self.grammar.n_frames())
         grammar_fit = _acoustic_score(self.grammar)
         gap = (grammar_fit - _acoustic_score(self.phones)) / frames
@@ -443,9 +486,8 @@ class PocketsphinxRecognizer:
         self._second_chance = NEVER_A_SECOND_CHANCE
         """The context in use's sentences for the second chance (~1 MB a context, so only the
         one in use is held; laid out on the switch, 12-17 ms, so that a rejection does not wait)."""
-        self._meanings: Mapping[str, str] = {}
-        self._cautious: Mapping[str, float] = {}
-        self._context_words: frozenset[str] = frozenset()
+        self._phrases = NO_PHRASES
+        """The context in use's sentences, meanings and cautious intents."""
         self._searching = False
         self._floor = NoiseFloor()
         self._speaker = SpeakerPitch()
@@ -485,8 +527,7 @@ class PocketsphinxRecognizer:
             if self.context:
                 self._compile(self.context)  # it compiled before: the recognizer stays as it was
             raise self._compile_error(context, error) from None
-        self.context, self._meanings, self._cautious = context, phrases.meanings, phrases.cautious
-        self._context_words = frozenset(phrases.vocabulary)
+        self.context, self._phrases = context, phrases
         self._second_chance = NEVER_A_SECOND_CHANCE  # the old layout goes first: never two at once
         self._second_chance = NearestSentence(phrases)
 
@@ -508,7 +549,7 @@ class PocketsphinxRecognizer:
         any of the context's harmless sentences (see ``RIVAL_MARGIN``); other results are.
         The utterance is searched again once: a second chance of the grammar's own meaning
         reads the margin its grammar result got."""
-        if meaning not in self._cautious:
+        if meaning not in self._phrases.cautious:
             return True
         if "rival_margin" in self.last_scores:
             return float(self.last_scores["rival_margin"]) >= RIVAL_MARGIN
@@ -526,11 +567,6 @@ class PocketsphinxRecognizer:
         margin = float(self.last_scores["per_frame"]) - fit
         self.last_scores.update(rival=rival, rival_margin=round(margin, 3))
         return margin >= RIVAL_MARGIN
-
-    def _said_more(self, outside: list[str]) -> bool:
-        """Whether the loud words heard outside the grammar's say that more was said than its
-        sentence, about something else (see ``MORE_WAS_SAID``)."""
-        return len(outside) >= MORE_WAS_SAID and not set(outside) <= self._context_words
 
     def begin(self) -> None:
         if self._searching:  # an utterance that never ended is dropped, as Vosk's reset drops it
@@ -589,21 +625,13 @@ class PocketsphinxRecognizer:
             return Transcript("", 0.0)
         self._searching = False
         self._searches.stop()
-        self.last_scores = self._searches.evidence(self._meanings, self._pronunciations)
-        text = str(self.last_scores["hypothesis"])
-        sure = confidence(self.last_scores) if text else 0.0
-        meaning = self._meanings.get(text, "")
-        if self._said_more(self.last_scores.get("loud_words_outside", [])):
-            self.last_scores["said_more"] = True
-            return Transcript("", sure)
-        if text and accepts(self.last_scores, self._cautious.get(meaning, 0.0)) and self._clear_of_rivals(meaning):
+        self.last_scores = self._searches.evidence(self._phrases.meanings, self._pronunciations)
+        answer = judge(self.last_scores, self._phrases, self._second_chance, self._clear_of_rivals)
+        if answer.by_grammar:
             self._searches.understood()
             self._speaker.understood(self._pitch.pitch())
-            return Transcript(text, sure)
-        # Not taken: the free decode's words get a second chance (see ``nearest_sentence``).
-        self.last_scores["free"] = free = self._searches.free_words()
-        nearest = self._second_chance.sentence_for(free, meaning or None)
-        if nearest is None or not self._clear_of_rivals(self._meanings[nearest]):
-            return Transcript("", sure)
-        self.last_scores["second_chance"] = nearest
-        return Transcript(nearest, SECOND_CHANCE_CONFIDENCE)
+        elif answer.text:
+            self.last_scores["second_chance"] = answer.text
+        elif answer.said_more:
+            self.last_scores["said_more"] = True
+        return Transcript(answer.text, answer.confidence)
