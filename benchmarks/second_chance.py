@@ -1,0 +1,126 @@
+"""Replay logged evidence under other second-chance levels for the cautious meanings.
+
+    .venv/bin/python benchmarks/recognition.py --phrasings benchmarks/tuning_phrasings --rooms clean,hiss --jsonl t.jsonl
+    .venv/bin/python benchmarks/second_chance.py t.jsonl [more.jsonl]
+
+Every answer of pocketsphinx follows from the evidence ``benchmarks/recognition.py --jsonl``
+logs (``last_scores``) through ``pocketsphinx_engine.judge``, so other levels can be tried
+without decoding again. First the replay at the engine's own levels is checked against the
+logged answers (a session's later utterances can shift with what an earlier one settled, so
+a replay is exact only where nothing before it changed). Then, on the tuning voices and rooms
+only (tests/speechgen.py marks them), each pair of ``cautious_least_weight`` and
+``cautious_least_lead`` (see ``asr/nearest_sentence.py``): what it gains and loses against
+never taking a cautious meaning this way, wrong answers, false accepts, hazards, and a "no"
+taken for something else that the dialog would ask again. The rival check's margin is logged
+only when the engine searched for it: a pair below the engine's own levels can reach an answer
+whose margin was never measured, and those are counted as "unchecked" (taken as clear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
+from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
+
+from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
+from voice_assistant.asr.nearest_sentence import NearestSentence, SecondChanceSettings  # noqa: E402
+from voice_assistant.grammar import ContextPhrases, load_grammar  # noqa: E402
+
+LEVELS = [(math.inf, math.inf), (2.0, 1.0), (3.0, 1.0), (3.0, 2.0), (4.0, 2.0), (5.0, 3.0)]
+"""(least weight, least lead) pairs tried; the first never takes a cautious meaning this way."""
+
+
+GRAMMAR = load_grammar()
+PHRASES = {context: GRAMMAR.phrases(context) for context in GRAMMAR.contexts}
+
+
+@lru_cache(maxsize=None)
+def intent_of(text: str, context: str) -> str | None:
+    """What a sentence of the context means (None for nothing: a decoy, or no sentence)."""
+    match = GRAMMAR.match(text, context) if text else None
+    return match.intent if match else None
+
+
+class Replay:
+    """The engine's answers to logged evidence, at given second-chance settings."""
+
+    def __init__(self, settings: SecondChanceSettings) -> None:
+        self._settings = settings
+        self._contexts: dict[str, tuple[ContextPhrases, NearestSentence]] = {}
+        self.unchecked = 0
+        """Cautious answers taken whose rival margin was never measured."""
+
+    def answer(self, record: dict) -> tuple[str | None, float]:
+        """The intent the engine would have heard for ``record`` (None for none), and its confidence."""
+        context = record["context"]
+        if context not in self._contexts:
+            phrases = PHRASES[context]
+            self._contexts[context] = phrases, NearestSentence(phrases, self._settings)
+        phrases, second_chance = self._contexts[context]
+        scores = dict(record["scores"] or {"hypothesis": ""})
+
+        def clear_of_rivals(meaning: str) -> bool:
+            if meaning not in phrases.cautious:
+                return True
+            if "rival_margin" not in scores:
+                self.unchecked += 1
+                return True
+            return float(scores["rival_margin"]) >= engine.RIVAL_MARGIN
+
+        judged = engine.judge(scores, phrases, second_chance, clear_of_rivals)
+        return intent_of(judged.text, context), judged.confidence
+
+
+def tally(records: list[dict], answers: list[tuple[str | None, float]], baseline: list[str | None]) -> Counter:
+    counts: Counter = Counter()
+    for record, (heard, sure), before in zip(records, answers, baseline):
+        meant = record["intent"]
+        found = hazard(Utterance(record["context"], record["text"], meant, record["single_word"]), heard, sure)
+        counts["right"] += meant is not None and heard == meant
+        counts["wrong"] += meant is not None and heard not in (None, meant)
+        counts["false accepts"] += meant is None and heard is not None
+        counts["hazards"] += found not in (None, DOUBTED_NO)
+        counts["asked again"] += found == DOUBTED_NO
+        counts["gained"] += heard != before and heard == meant and meant is not None
+        counts["lost"] += heard != before and before == meant and meant is not None
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Replay logged evidence under other cautious second-chance levels.")
+    parser.add_argument("results", nargs="+", type=Path, help="--jsonl files written by benchmarks/recognition.py")
+    paths = parser.parse_args().results
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        parser.error(f"no such results file: {', '.join(missing)}")
+    records = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    if any("scores" not in record for record in records):
+        parser.error("these results carry no evidence ('scores'): write them with benchmarks/recognition.py --jsonl")
+    own = Replay(SecondChanceSettings())
+    differ = sum(own.answer(record)[0] != record["heard"] for record in records)
+    print(f"the engine's own levels, replayed: {len(records) - differ} of {len(records)} answers as logged")
+    tuning = [r for r in records if VOICES[r["voice"]].tuned and r["room"] in TUNING_ROOMS]
+    print(f"on the tuning voices and rooms ({len(tuning)} utterances, "
+          f"{sum(r['intent'] is None for r in tuning)} of them out of the grammar):")
+    never = [Replay(SecondChanceSettings(cautious_least_weight=math.inf)).answer(r)[0] for r in tuning]
+    for weight, lead in LEVELS:
+        replay = Replay(SecondChanceSettings(cautious_least_weight=weight, cautious_least_lead=lead))
+        counts = tally(tuning, [replay.answer(r) for r in tuning], never)
+        name = "never" if math.isinf(weight) else f"weight {weight:g}, lead {lead:g}"
+        print(f"  {name:20} " + "  ".join(f"{key} {counts[key]}" for key in
+              ("right", "gained", "lost", "wrong", "false accepts", "hazards", "asked again")) +
+              f"  unchecked {replay.unchecked}")
+
+
+if __name__ == "__main__":
+    main()
