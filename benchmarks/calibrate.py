@@ -137,13 +137,20 @@ def line(name: str, result: dict) -> str:
             f"(n={result['n']})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Fit the confidence on the tuning voices; report the held-out ones.")
+def results_paths(description: str) -> tuple[argparse.ArgumentParser, list[Path]]:
+    """The results files named on the command line (``benchmarks/recognition.py --jsonl``),
+    each there, and the parser, to report other bad input with."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("results", nargs="+", type=Path, help="--jsonl files written by benchmarks/recognition.py")
     paths = parser.parse_args().results
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         parser.error(f"no such results file: {', '.join(missing)}")
+    return parser, paths
+
+
+def main() -> None:
+    _, paths = results_paths("Fit the confidence on the tuning voices; report the held-out ones.")
     records = load(paths)
     tuning = [r for r in records if r["tuning"]]
     weights = fit_records(tuning)

@@ -18,7 +18,6 @@ whose margin was never measured, and those are counted as "unchecked" (taken as 
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from calibrate import results_paths  # noqa: E402
 from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
@@ -36,6 +36,8 @@ from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
 from voice_assistant.asr.nearest_sentence import NearestSentence, SecondChanceSettings  # noqa: E402
 from voice_assistant.grammar import ContextPhrases, load_grammar  # noqa: E402
 
+RECORD_KEYS = {"voice", "room", "context", "text", "intent", "single_word", "heard", "scores"}
+"""What a line of ``benchmarks/recognition.py --jsonl`` holds that a replay reads."""
 LEVELS = [(math.inf, math.inf), (2.0, 1.0), (3.0, 1.0), (3.0, 2.0), (4.0, 2.0), (5.0, 3.0)]
 """(least weight, least lead) pairs tried; the first never takes a cautious meaning this way."""
 
@@ -97,15 +99,21 @@ def tally(records: list[dict], answers: list[tuple[str | None, float]], baseline
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Replay logged evidence under other cautious second-chance levels.")
-    parser.add_argument("results", nargs="+", type=Path, help="--jsonl files written by benchmarks/recognition.py")
-    paths = parser.parse_args().results
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        parser.error(f"no such results file: {', '.join(missing)}")
-    records = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
-    if any("scores" not in record for record in records):
-        parser.error("these results carry no evidence ('scores'): write them with benchmarks/recognition.py --jsonl")
+    parser, paths = results_paths("Replay logged evidence under other cautious second-chance levels.")
+    records = []
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                parser.error(f"{path}:{number}: not a JSON line ({error.msg})")
+            if not isinstance(record, dict) or not RECORD_KEYS <= record.keys():
+                parser.error(f"{path}:{number}: not a result with its evidence: write the results with "
+                             "benchmarks/recognition.py --jsonl")
+            if record["voice"] not in VOICES or record["context"] not in PHRASES:
+                parser.error(f"{path}:{number}: voice '{record['voice']}' or context '{record['context']}' "
+                             "is not one this checkout knows")
+            records.append(record)
     own = Replay(SecondChanceSettings())
     differ = sum(own.answer(record)[0] != record["heard"] for record in records)
     print(f"the engine's own levels, replayed: {len(records) - differ} of {len(records)} answers as logged")
