@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
