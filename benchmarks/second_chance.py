@@ -18,6 +18,7 @@ whose margin was never measured, and those are counted as "unchecked" (taken as 
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -98,8 +99,8 @@ def tally(records: list[dict], answers: list[tuple[str | None, float]], baseline
     return counts
 
 
-def main() -> None:
-    parser, paths = results_paths("Replay logged evidence under other cautious second-chance levels.")
+def read_results(parser: argparse.ArgumentParser, paths: list[Path]) -> list[dict]:
+    """Every line of the results files, each checked to be a result with its evidence."""
     records = []
     for path in paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -114,16 +115,24 @@ def main() -> None:
                 parser.error(f"{path}:{number}: voice '{record['voice']}' or context '{record['context']}' "
                              "is not one this checkout knows")
             records.append(record)
+    return records
+
+
+def main() -> None:
+    parser, paths = results_paths("Replay logged evidence under other cautious second-chance levels.")
+    records = read_results(parser, paths)
     own = Replay(SecondChanceSettings())
     differ = sum(own.answer(record)[0] != record["heard"] for record in records)
     print(f"the engine's own levels, replayed: {len(records) - differ} of {len(records)} answers as logged")
     tuning = [r for r in records if VOICES[r["voice"]].tuned and r["room"] in TUNING_ROOMS]
     print(f"on the tuning voices and rooms ({len(tuning)} utterances, "
           f"{sum(r['intent'] is None for r in tuning)} of them out of the grammar):")
-    never = [Replay(SecondChanceSettings(cautious_least_weight=math.inf)).answer(r)[0] for r in tuning]
+    never: list[str | None] = []
     for weight, lead in LEVELS:
         replay = Replay(SecondChanceSettings(cautious_least_weight=weight, cautious_least_lead=lead))
-        counts = tally(tuning, [replay.answer(r) for r in tuning], never)
+        answers = [replay.answer(r) for r in tuning]
+        never = never or [heard for heard, _ in answers]  # the first pair never takes a cautious meaning
+        counts = tally(tuning, answers, never)
         name = "never" if math.isinf(weight) else f"weight {weight:g}, lead {lead:g}"
         print(f"  {name:20} " + "  ".join(f"{key} {counts[key]}" for key in
               ("right", "gained", "lost", "wrong", "false accepts", "hazards", "asked again")) +
