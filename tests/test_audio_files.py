@@ -169,3 +169,30 @@ def test_alsa_messages_go_to_the_log_not_the_terminal(mode):
         assert "ALSA lib" not in result.stderr and int(result.stdout) >= 1
     else:  # the same failure without the handler reaches the terminal: the test above can fail
         assert "ALSA lib" in result.stderr
+
+
+PLUGINS_MAPPED = """
+import sys
+if sys.argv[1] == "released":
+    from voice_assistant.audio.devices import sounddevice_module
+    sounddevice_module()
+else:
+    import sounddevice
+print(sum("/alsa-lib/" in line for line in open("/proc/self/maps")))
+"""
+
+
+@pytest.mark.parametrize("mode", ["released", "kept"])
+def test_the_plugins_portaudio_probed_are_let_go(mode):
+    """PortAudio's device probe loads every ALSA plugin (the AC-3 one brings the video codecs,
+    ~10 MB); the assistant has ALSA unload them before the recognizer loads."""
+    import ctypes.util
+
+    if not ctypes.util.find_library("asound"):
+        pytest.skip("no ALSA library on this machine")
+    result = subprocess.run([sys.executable, "-c", PLUGINS_MAPPED, mode], capture_output=True, text=True, check=True)
+    mapped = int(result.stdout)
+    if mode == "released":
+        assert mapped == 0
+    elif mapped == 0:  # the probe finds them on every machine with pulseaudio (its ALSA plugins)
+        pytest.skip("no ALSA plugins installed here")

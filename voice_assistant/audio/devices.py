@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+from functools import lru_cache
 from typing import Any
 
 from voice_assistant.errors import UserFacingError
@@ -12,12 +13,22 @@ from voice_assistant.errors import UserFacingError
 log = logging.getLogger("voice_assistant.audio")
 _ALSA_MESSAGE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
 _alsa_handler: Any = None
+_released = False
 
 
 class AlsaMessages:
     """How many messages ALSA sent to the log instead of the terminal."""
 
     count = 0
+
+
+@lru_cache(maxsize=1)
+def _asound() -> Any:
+    """ALSA's library, or None where there is none."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+    except OSError:
+        return None
 
 
 def quiet_alsa() -> bool:
@@ -30,9 +41,8 @@ def quiet_alsa() -> bool:
     global _alsa_handler
     if _alsa_handler is not None:
         return True
-    try:
-        asound = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
-    except OSError:
+    asound = _asound()
+    if asound is None:
         return False
 
     def to_log(file: bytes | None, line: int, function: bytes | None, error: int, text: bytes | None) -> None:
@@ -54,7 +64,24 @@ def sounddevice_module() -> Any:
         raise UserFacingError(
             "the PortAudio library is missing; install it with 'apt-get install libportaudio2'"
         ) from None
+    release_alsa_plugins()
     return sounddevice
+
+
+def release_alsa_plugins() -> None:
+    """Let ALSA unload the plugins PortAudio's device probe loaded, once.
+
+    On starting, PortAudio opens every device ALSA's configuration names, and each opens its
+    plugin library: the AC-3 encoder's brings the video codecs with it (~10 MB resident, of a
+    live session's 150). ALSA holds them until its configuration is freed; nothing is open
+    then, and the device a stream opens later loads its own plugin again.
+    """
+    global _released
+    asound = _asound()
+    if _released or asound is None:
+        return
+    asound.snd_config_update_free_global()
+    _released = True
 
 
 def _devices() -> list[dict[str, Any]]:
