@@ -117,9 +117,10 @@ def test_a_second_chance_asks_less_where_the_grammars_own_answer_means_the_same(
 
 
 def test_an_utterance_the_grammar_search_could_not_finish_still_gets_a_second_chance(pocketsphinx, grammar):
-    """"sorry say again": the grammar search reached no end of a sentence, so it has no result
-    at all; the free decode heard every word, and "say again" is a sentence of the context."""
-    result = first_words(pocketsphinx, grammar, "guidance", "sorry say again")
+    """"sorry could you say again": the grammar search reached no end of a sentence, so it has
+    no result at all; the free decode heard every word, and "sorry could you say that again" is
+    a sentence of the context."""
+    result = first_words(pocketsphinx, grammar, "guidance", "sorry could you say again")
     assert pocketsphinx.last_scores["hypothesis"] == ""
     assert result["intent"] == "repeat" and pocketsphinx.last_scores["second_chance"] == result["text"]
 
@@ -141,9 +142,9 @@ def test_a_longer_sentence_that_starts_like_a_command_is_not_taken(pocketsphinx,
 
 
 def test_words_after_a_sentence_that_the_context_uses_change_nothing(pocketsphinx, grammar):
-    """slt's "my back is really painful right now" fitted the sentence without "right now", and
-    the free decode heard those two words after it as loud: but they are the context's own."""
-    result = first_words(pocketsphinx, grammar, "idle", "my back is really painful right now", "festival-slt")
+    """slt's "my back is killing me right now" fitted the sentence without "right now", and the
+    free decode heard those two words after it as loud: but they are the context's own."""
+    result = first_words(pocketsphinx, grammar, "idle", "my back is killing me right now", "festival-slt")
     assert result["intent"] == "start_guidance", (result, pocketsphinx.last_scores)
     assert pocketsphinx.last_scores["loud_words_outside"] == ["right", "now"]
 
@@ -181,10 +182,12 @@ def test_a_no_both_searches_heard_with_nothing_more_that_says_it_gets_no_second_
 
 
 def test_a_start_phrase_said_in_other_words_is_heard_when_both_searches_mean_it(pocketsphinx, grammar):
-    """joe's "my back really hurts" is no sentence of the grammar: its search heard "my back went
-    out" and was not sure enough for the start phrase; the free decode heard what was said."""
-    result = first_words(pocketsphinx, grammar, "idle", "my back really hurts", "piper-joe")
-    assert pocketsphinx.last_scores["free"] == "my back really hurts"
+    """joe's "my back's really hurting" is no sentence of the grammar: its search heard "my back's
+    really bad today" and was not sure enough for the start phrase; the free decode heard what
+    was said ("backs" for "back's"), nearest to the grammar's "my back is really hurting"."""
+    result = first_words(pocketsphinx, grammar, "idle", "my back's really hurting", "piper-joe")
+    assert pocketsphinx.last_scores["free"] == "my backs really hurting"
+    assert grammar.match(str(pocketsphinx.last_scores["hypothesis"]), "idle").intent == "start_guidance"
     assert result["intent"] == "start_guidance" and pocketsphinx.last_scores["second_chance"] == result["text"]
 
 
