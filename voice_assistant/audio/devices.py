@@ -13,7 +13,6 @@ from voice_assistant.errors import UserFacingError
 log = logging.getLogger("voice_assistant.audio")
 _ALSA_MESSAGE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
 _alsa_handler: Any = None
-_released = False
 
 
 class AlsaMessages:
@@ -68,6 +67,7 @@ def sounddevice_module() -> Any:
     return sounddevice
 
 
+@lru_cache(maxsize=1)
 def release_alsa_plugins() -> None:
     """Let ALSA unload the plugins PortAudio's device probe loaded, once.
 
@@ -76,12 +76,9 @@ def release_alsa_plugins() -> None:
     live session's 150). ALSA holds them until its configuration is freed; nothing is open
     then, and the device a stream opens later loads its own plugin again.
     """
-    global _released
     asound = _asound()
-    if _released or asound is None:
-        return
-    asound.snd_config_update_free_global()
-    _released = True
+    if asound is not None:
+        asound.snd_config_update_free_global()
 
 
 def _devices() -> list[dict[str, Any]]:
