@@ -554,7 +554,8 @@ class PocketsphinxRecognizer:
         if "rival_margin" in self.last_scores:
             return float(self.last_scores["rival_margin"]) >= RIVAL_MARGIN
         # The context's search makes way while the rivals are searched, and is back after:
-        # each takes ~5 MB, and a whole live session peaks at ~141 of the 150 MB it is allowed.
+        # each takes ~5 MB, and a whole live session peaks at 141-146 of the 150 MB it is allowed
+        # (the same code measures ~5 MB higher on some machines than on others).
         search = self._searches.grammar
         search.activate_search(BETWEEN_CONTEXTS)
         search.remove_search(self.context)
