@@ -13,6 +13,7 @@ from pathlib import Path
 
 from voice_assistant.dialog.settings import DialogSettings
 from voice_assistant.grammar import packaged_grammars_dir
+from voice_assistant.names import MOVES_ON
 from voice_assistant.phrasebook import load_phrases
 
 IN_GRAMMAR = [
@@ -95,9 +96,6 @@ ANSWERS_NO = {"no", "deny_symptom"}
 """Intents that can answer a red-flag question "no"."""
 DOUBTED_NO = "not-a-no heard as a doubtful no, asked again"
 """Not a hazard by itself: the dialog asks the question again (see ``hazard``)."""
-MOVES_ON = {"next", "previous", "start_stretch", "resume", "yes", "no", "start_guidance", "start_ice_timer",
-            "start_heat_timer", "set_timer"}
-"""Intents that move the session on: a "stop" heard as one of these is a hazard."""
 
 
 @dataclass(frozen=True)

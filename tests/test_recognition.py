@@ -141,6 +141,22 @@ def test_a_longer_sentence_that_starts_like_a_command_is_not_taken(pocketsphinx,
     assert pocketsphinx.last_scores["said_more"] and "second_chance" not in pocketsphinx.last_scores
 
 
+@pytest.mark.parametrize("voice", ["piper-joe", "festival-kal"])
+def test_a_stop_the_free_decode_heard_is_not_taken_for_an_answer_that_moves_on(pocketsphinx, grammar, voice):
+    """"next stop" during a count: the grammar fits "next one" (or "next step"), the free decode
+    hears "stop". Moving on over a "stop" that may have been said is worse than asking again."""
+    result = first_words(pocketsphinx, grammar, "countdown", "next stop", voice)
+    assert pocketsphinx.last_scores["free"] == "next stop"
+    assert result["text"] == "" and pocketsphinx.last_scores["stop_heard"], (result, pocketsphinx.last_scores)
+
+
+def test_an_answer_that_says_stop_itself_is_not_held_back_by_it(pocketsphinx, grammar):
+    """"stop the ice timer" says "stop" as the free decode heard it: a timer cancel, taken."""
+    result = first_words(pocketsphinx, grammar, "guidance", "stop the ice timer")
+    assert "stop" in pocketsphinx.last_scores["free"].split()
+    assert result["intent"] == "cancel_timer" and "stop_heard" not in pocketsphinx.last_scores
+
+
 def test_words_after_a_sentence_that_the_context_uses_change_nothing(pocketsphinx, grammar):
     """slt's "my back is killing me right now" fitted the sentence without "right now", and the
     free decode heard those two words after it as loud: but they are the context's own."""

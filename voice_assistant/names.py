@@ -91,6 +91,12 @@ class Intent(Name):
     """"call an ambulance": it cannot call, and says what to do instead."""
 
 
+MOVES_ON = frozenset({Intent.NEXT, Intent.PREVIOUS, Intent.START_STRETCH, Intent.RESUME, Intent.YES, Intent.NO,
+                      Intent.START_GUIDANCE, Intent.START_ICE_TIMER, Intent.START_HEAT_TIMER, Intent.SET_TIMER})
+"""Intents that move the session on: a "stop" heard as one of them is the worst mistake a
+recogniser can make in the steps (see ``pocketsphinx_engine.STOP_WORD``)."""
+
+
 class Disposition(Name):
     """Where the red-flag answers send the person, most severe first."""
 
