@@ -188,6 +188,22 @@ def test_a_cautious_intent_needs_a_known_intent_and_a_confidence(data_copy, old,
     assert expected in one_line_error(load_grammar, grammars_dir)
 
 
+@pytest.mark.parametrize("new", ["stop_first: [counting]", "stop_first: countdown"])
+def test_stop_first_names_known_contexts(data_copy, new):
+    _, grammars_dir = data_copy
+    edit(grammars_dir / "contexts.yaml", "stop_first: [countdown]", new)
+    assert "stop_first: expected a list of known contexts" in one_line_error(load_grammar, grammars_dir)
+
+
+def test_a_stop_comes_first_only_in_the_contexts_that_say_so(data_copy):
+    _, grammars_dir = data_copy
+    grammar = load_grammar(grammars_dir)
+    assert {c for c in grammar.contexts if grammar.phrases(c).stop_first} == {"countdown"}
+    edit(grammars_dir / "contexts.yaml", "stop_first: [countdown]", "stop_first: [countdown, guidance]")
+    grammar = load_grammar(grammars_dir)
+    assert {c for c in grammar.contexts if grammar.phrases(c).stop_first} == {"countdown", "guidance"}
+
+
 def test_the_cautious_intents_and_their_least_confidence_reach_the_recognizer(data_copy):
     _, grammars_dir = data_copy
     edit(grammars_dir / "contexts.yaml", "idle: {start_guidance: 0.95,", "idle: {start_guidance: 0.97,")

@@ -151,10 +151,18 @@ def test_a_stop_the_free_decode_heard_is_not_taken_for_an_answer_that_moves_on(p
 
 
 def test_an_answer_that_says_stop_itself_is_not_held_back_by_it(pocketsphinx, grammar):
-    """"stop the ice timer" says "stop" as the free decode heard it: a timer cancel, taken."""
-    result = first_words(pocketsphinx, grammar, "guidance", "stop the ice timer")
+    """"stop the ice timer" in a count says "stop" as the free decode heard it: a timer cancel, taken."""
+    result = first_words(pocketsphinx, grammar, "countdown", "stop the ice timer")
     assert "stop" in pocketsphinx.last_scores["free"].split()
     assert result["intent"] == "cancel_timer" and "stop_heard" not in pocketsphinx.last_scores
+
+
+def test_in_the_steps_a_british_start_the_free_decode_heard_as_stop_is_taken(pocketsphinx, grammar):
+    """espeak's British "start the ice timer please": the free decode hears "stop ...", the
+    grammar the ice timer. Only while a stretch is counted does a "stop" come first."""
+    result = first_words(pocketsphinx, grammar, "guidance", "start the ice timer please", "espeak-gb")
+    assert pocketsphinx.last_scores["free"].split()[0] == "stop"
+    assert result["intent"] == "start_ice_timer", (result, pocketsphinx.last_scores)
 
 
 def test_words_after_a_sentence_that_the_context_uses_change_nothing(pocketsphinx, grammar):

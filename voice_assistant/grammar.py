@@ -47,6 +47,9 @@ class ContextPhrases:
     cautious: Mapping[str, float] = field(default_factory=dict)
     """Intent → the least confidence it is heard at, for intents where a wrong one is worse
     than asking again (a recognizer reporting calibrated confidence applies it)."""
+    stop_first: bool = False
+    """Whether a "stop" heard anywhere in an utterance outweighs an answer that moves the
+    session on (a recognizer with a second opinion on the words applies it)."""
 
     @property
     def sentences(self) -> list[str]:
@@ -103,8 +106,11 @@ class Grammar:
 
     def __init__(self, directory: Path, document: dict[str, Any], contexts: dict[str, tuple[str, ...]],
                  pronunciations: Mapping[str, str] | None = None,
-                 cautious: Mapping[str, Mapping[str, float]] | None = None):
+                 cautious: Mapping[str, Mapping[str, float]] | None = None,
+                 stop_first: frozenset[str] = frozenset()):
         self.directory = directory
+        self.stop_first = stop_first
+        """The contexts where a "stop" outweighs an answer that moves on (contexts.yaml)."""
         self.pronunciations: Mapping[str, str] = pronunciations or {}
         self.cautious: Mapping[str, Mapping[str, float]] = cautious or {}
         self._document = document
@@ -202,7 +208,8 @@ class Grammar:
     def phrases(self, context: str) -> ContextPhrases:
         """What a speech engine needs to listen in ``context``."""
         meanings = {text: intent for intent, text in self.sentences(context)}
-        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, {}))
+        return ContextPhrases(context, meanings, self.pronunciations, self.cautious.get(context, {}),
+                              context in self.stop_first)
 
 
 def _slot_value(value: Any) -> Any:
@@ -317,13 +324,14 @@ def _expand_groups(path: Path, where: str, members: list[str], groups: dict[str,
 
 
 def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple[str, ...]],
-                                                                  dict[str, dict[str, float]]]:
-    """Each context's intents, and the least confidence for the intents each context is cautious about."""
+                                                                  dict[str, dict[str, float]], frozenset[str]]:
+    """Each context's intents, the least confidence for the intents each context is cautious
+    about, and the contexts where a "stop" comes first."""
     document = load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("contexts"), dict):
         raise DataFileError(f"{path}: expected a mapping with 'contexts'")
     for key in document:
-        if key not in ("groups", "contexts", "cautious"):
+        if key not in ("groups", "contexts", "cautious", "stop_first"):
             raise DataFileError(f"{path}: unknown key '{key}'")
     groups = document.get("groups") or {}
     if not isinstance(groups, dict):
@@ -354,7 +362,10 @@ def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple
             if isinstance(least, bool) or not isinstance(least, (int, float)) or not 0 < least < 1:
                 raise DataFileError(f"{path}: cautious.{context}.{intent}: expected a confidence between 0 and 1")
         cautious[str(context)] = {intent: float(least) for intent, least in members.items()}
-    return contexts, cautious
+    stop_first = document.get("stop_first") or []
+    if not isinstance(stop_first, list) or any(context not in contexts for context in stop_first):
+        raise DataFileError(f"{path}: stop_first: expected a list of known contexts")
+    return contexts, cautious, frozenset(stop_first)
 
 
 def _load_pronunciations(path: Path) -> dict[str, str]:
@@ -388,10 +399,10 @@ def load_grammar(directory: Path | None = None) -> Grammar:
     for name in ("intents.yaml", "contexts.yaml", PRONUNCIATIONS_FILE):
         check_inside(directory / name, directory)
     document = _validate_document(intents_path, load_yaml(intents_path))
-    contexts, cautious = _load_contexts(directory / "contexts.yaml", document["intents"])
+    contexts, cautious, stop_first = _load_contexts(directory / "contexts.yaml", document["intents"])
     pronunciations = _load_pronunciations(directory / PRONUNCIATIONS_FILE)
     try:
-        return Grammar(directory, document, contexts, pronunciations, cautious)
+        return Grammar(directory, document, contexts, pronunciations, cautious, stop_first)
     except (HassilError, ParseError, ValueError, KeyError, TypeError) as error:
         raise DataFileError(f"{intents_path}: {error}") from None
 
