@@ -150,8 +150,9 @@ def test_a_stop_the_free_decode_heard_is_not_taken_for_an_answer_that_moves_on(p
     assert result["text"] == "" and pocketsphinx.last_scores["stop_heard"], (result, pocketsphinx.last_scores)
 
 
-def test_an_answer_that_says_stop_itself_is_not_held_back_by_it(pocketsphinx, grammar):
-    """"stop the ice timer" in a count says "stop" as the free decode heard it: a timer cancel, taken."""
+def test_a_timer_cancel_in_a_count_is_not_held_back_by_the_stop_in_it(pocketsphinx, grammar):
+    """"stop the ice timer" in a count: the free decode heard its "stop", but a cancel does not
+    move the session on."""
     result = first_words(pocketsphinx, grammar, "countdown", "stop the ice timer")
     assert "stop" in pocketsphinx.last_scores["free"].split()
     assert result["intent"] == "cancel_timer" and "stop_heard" not in pocketsphinx.last_scores

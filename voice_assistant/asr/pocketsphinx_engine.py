@@ -165,7 +165,7 @@ is really painful right now" turned away, and checked on the tuning data (no cha
 STOP_WORD = "stop"
 """A word that, heard by the free decode, no answer that moves the session on (``MOVES_ON``)
 may overrule in a context where a stop comes first (``stop_first`` in grammars/contexts.yaml:
-while a stretch is counted), unless the answer says it too. The person may have said "stop",
+while a stretch is counted). The person may have said "stop",
 and taking it for "next" is the worst mistake there, while asking again costs a repeat. The
 free decode hears words the grammar cannot fit: "next stop" was heard word for word and taken
 as "next one". On the tuning voices and rooms (the tuning lists clean and with hiss, every
@@ -304,11 +304,10 @@ def said_more(scores: dict, phrases: ContextPhrases) -> bool:
     return len(outside) >= MORE_WAS_SAID and not set(outside) <= phrases.vocabulary
 
 
-def stop_overruled(scores: dict, text: str, meaning: str) -> bool:
-    """Whether the answer ``text`` (meaning ``meaning``) would overrule a "stop" the free
-    decode heard (see ``STOP_WORD``)."""
-    return (meaning in MOVES_ON and STOP_WORD in str(scores.get("free", "")).split()
-            and STOP_WORD not in text.split())
+def stop_overruled(scores: dict, meaning: str) -> bool:
+    """Whether an answer meaning ``meaning`` would overrule a "stop" the free decode heard
+    (see ``STOP_WORD``; no sentence that moves on says "stop" itself)."""
+    return meaning in MOVES_ON and STOP_WORD in str(scores.get("free", "")).split()
 
 
 def judge(scores: dict, phrases: ContextPhrases, second_chance: NearestSentence,
@@ -318,7 +317,7 @@ def judge(scores: dict, phrases: ContextPhrases, second_chance: NearestSentence,
     ``clear_of_rivals`` says whether a cautious meaning's grammar result clears the rival
     check (``RIVAL_MARGIN``); ``benchmarks/second_chance.py`` replays logged evidence with it."""
     answer = _judge(scores, phrases, second_chance, clear_of_rivals)
-    if phrases.stop_first and answer.text and stop_overruled(scores, answer.text, phrases.meanings[answer.text]):
+    if phrases.stop_first and answer.text and stop_overruled(scores, phrases.meanings[answer.text]):
         return Judgement("", confidence(scores) if scores["hypothesis"] else 0.0, stop_heard=True)
     return answer
 
