@@ -165,14 +165,14 @@ is really painful right now" turned away, and checked on the tuning data (no cha
 STOP_WORD = "stop"
 """A word that, heard by the free decode, no answer that moves the session on (``MOVES_ON``)
 may overrule in a context where a stop comes first (``stop_first`` in grammars/contexts.yaml:
-while a stretch is counted). The person may have said "stop",
-and taking it for "next" is the worst mistake there, while asking again costs a repeat. The
-free decode hears words the grammar cannot fit: "next stop" was heard word for word and taken
-as "next one". On the tuning voices and rooms (the tuning lists clean and with hiss, every
-third corpus line, the British tuning voice's corpus in the four tuning rooms), the rule
-everywhere met 4 answers: both "next stop"s in a count went, and 2 right answers in the steps
-were asked again (the British tuning voice's "start", heard "stop" by the free decode). Held
-out it cost more in the steps (README), so it stands only in the count."""
+while a stretch is counted). The person may have said "stop", and taking it for "next" is
+the worst mistake there, while asking again costs a repeat. The free decode hears words the
+grammar cannot fit: "next stop" was heard word for word and taken as "next one". On the
+tuning voices and rooms (the tuning lists clean and with hiss, every third corpus line, the
+British tuning voice's corpus in the four tuning rooms), the rule everywhere met 4 answers:
+both "next stop"s in a count went, and 2 right answers in the steps were asked again (the
+British tuning voice's "start", heard "stop" by the free decode). Held out it cost more in
+the steps (README), so it stands only in the count."""
 
 MEAN_BEFORE_ONSET = LOOKAHEAD
 """Samples of room before speech began that go into an utterance's cepstral mean, with the
