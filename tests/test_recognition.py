@@ -220,6 +220,7 @@ def test_a_start_phrase_said_in_other_words_is_heard_when_both_searches_mean_it(
     ("guidance", "could you please repeat that"),  # the second chance
     ("yes_no", "no not me"),  # a cautious second chance, checked against the rivals
     ("guidance", "next door's dog is barking"),  # turned away
+    ("countdown", "next stop"),  # turned away: the free decode heard "stop" in a count
     ("yes_no", "no"),  # the grammar's own, cautious
     ("idle", "I'm going to the shops later"),  # no grammar result, and nothing taken
 ])
