@@ -43,6 +43,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def turned_away(results: list[dict], reason: str) -> str:
+    """How many results the engine turned away for ``reason`` (a flag in its logged evidence:
+    ``said_more``, ``stop_heard``), and how many of those were out-of-grammar speech."""
+    away = [r for r in results if (r.get("scores") or {}).get(reason)]
+    return f"{len(away)} ({sum(r['intent'] is None for r in away)} out of the grammar)"
+
+
 def summary(results: list[dict]) -> str:
     inside = [r for r in results if r["intent"] is not None]
     single = [r for r in inside if r["single_word"]]
@@ -55,12 +62,11 @@ def summary(results: list[dict]) -> str:
     decode = [r["decode_ms"] for r in results]
     second = [r for r in results if "second_chance" in (r.get("scores") or {})]
     second_right = sum(r["heard"] == r["intent"] for r in second)
-    said_more = [r for r in results if (r.get("scores") or {}).get("said_more")]
     return (f"accuracy {right / max(1, len(inside)):6.1%} ({right}/{len(inside)})  "
             f"single words {single_right / max(1, len(single)):6.1%}  "
             f"false accepts {accepted / max(1, len(outside)):5.1%} ({accepted}/{len(outside)})  "
             f"hazards {len(hazards)} (+{len(doubted)} asked again)  second chances {second_right}/{len(second)} right  "
-            f"more said {len(said_more)} ({sum(r['intent'] is None for r in said_more)} out of the grammar)  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
+            f"more said {turned_away(results, 'said_more')}  stop heard {turned_away(results, 'stop_heard')}  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
 
 
 def main() -> None:
