@@ -61,7 +61,7 @@ VOICES = {voice.name: voice for voice in (
     Voice("kal-woman", "robotic", "festival", "voice_kal_diphone", tuned=True, reshape=(1.85, 1.2)),
     # The one British tuning voice (espeak-ng's own British English, not the held-out m3's
     # received pronunciation): like the held-out British voices, its "start the ice timer" is
-    # heard as "stop the ice timer", so what answers that can be chosen without them.
+    # heard as "stop the ice timer", so a remedy for it can be chosen without looking at them.
     Voice("espeak-gb", "robotic", "espeak", "en-gb", tuned=True),
     Voice("hibari-heart", "natural", "hibari", "heart", tuned=False),
     Voice("hibari-gb", "natural", "hibari", "heart-gb", tuned=False),

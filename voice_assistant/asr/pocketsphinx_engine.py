@@ -304,6 +304,11 @@ def said_more(scores: dict, phrases: ContextPhrases) -> bool:
     return len(outside) >= MORE_WAS_SAID and not set(outside) <= phrases.vocabulary
 
 
+def _grammar_confidence(scores: dict) -> float:
+    """The grammar result's confidence, reported when nothing is taken (0 for no result)."""
+    return confidence(scores) if scores["hypothesis"] else 0.0
+
+
 def stop_overruled(scores: dict, meaning: str) -> bool:
     """Whether an answer meaning ``meaning`` would overrule a "stop" the free decode heard
     (see ``STOP_WORD``; no sentence that moves on says "stop" itself)."""
@@ -318,7 +323,7 @@ def judge(scores: dict, phrases: ContextPhrases, second_chance: NearestSentence,
     check (``RIVAL_MARGIN``); ``benchmarks/second_chance.py`` replays logged evidence with it."""
     answer = _judge(scores, phrases, second_chance, clear_of_rivals)
     if phrases.stop_first and answer.text and stop_overruled(scores, phrases.meanings[answer.text]):
-        return Judgement("", confidence(scores) if scores["hypothesis"] else 0.0, stop_heard=True)
+        return Judgement("", _grammar_confidence(scores), stop_heard=True)
     return answer
 
 
@@ -326,7 +331,7 @@ def _judge(scores: dict, phrases: ContextPhrases, second_chance: NearestSentence
            clear_of_rivals: Callable[[str], bool]) -> Judgement:
     """``judge``'s answer before the free decode's "stop" is heard out."""
     text = str(scores["hypothesis"])
-    sure = confidence(scores) if text else 0.0
+    sure = _grammar_confidence(scores)
     meaning = phrases.meanings.get(text, "")
     if said_more(scores, phrases):
         return Judgement("", sure, said_more=True)
