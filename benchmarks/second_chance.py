@@ -114,6 +114,11 @@ def read_results(parser: argparse.ArgumentParser, paths: list[Path]) -> list[dic
             if record["voice"] not in VOICES or record["context"] not in PHRASES:
                 parser.error(f"{path}:{number}: voice '{record['voice']}' or context '{record['context']}' "
                              "is not one this checkout knows")
+            hypothesis = (record["scores"] or {}).get("hypothesis") or ""
+            if hypothesis and hypothesis not in PHRASES[record["context"]].meanings:
+                parser.error(f"{path}:{number}: the grammar's answer '{hypothesis}' is no sentence of "
+                             f"'{record['context']}' in this checkout's grammar: the results were written "
+                             "with another grammar, so decode them again")
             records.append(record)
     return records
 
