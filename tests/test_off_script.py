@@ -191,10 +191,15 @@ def test_cancel_with_several_timers_asks_which(scripted):
 
 @pytest.mark.parametrize("said, label", [("stop the ice timer", "ice"), ("cancel the heat timer", "heat")])
 def test_stopping_a_pack_timer_that_is_not_running_says_how_to_start_one(scripted, content, said, label):
-    """A British "start the ice timer" can be heard as "stop the ice timer"."""
-    records = scripted(*ALL_NO, said, "/wait 5")
-    assert replies_to(records, said) == [content.timers.lines["not_running_to_start"].format(label=label)]
+    """A British "start the ice timer" can be heard as "stop the ice timer": the words it offers
+    instead start that timer, and hold no "start" to be heard as "stop" again."""
+    reply = content.timers.lines["not_running_to_start"].format(label=label)
+    offered = reply.split(", say ", 1)[1].rstrip(".")
+    records = scripted(*ALL_NO, said, "/wait 5", offered, "/wait 5")
+    assert replies_to(records, said) == [reply]
     assert not of_type(records, "timer_cancelled")
+    assert "start" not in offered.split()
+    assert [r["name"] for r in of_type(records, "timer_started")] == [label]
 
 
 def test_stopping_a_timer_by_length_that_is_not_running_says_none_is(scripted, content):
