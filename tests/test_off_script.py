@@ -340,14 +340,3 @@ def test_a_second_custom_timer_runs_alongside_the_first(scripted):
 def test_natural_ways_of_asking_for_help_start_a_session(scripted, phrase):
     records = scripted(phrase)
     assert of_type(records, "session_started")
-
-
-def test_every_line_that_says_how_to_begin_offers_one_phrase_and_it_starts_a_session(content, grammar):
-    """The welcome, the idle help, the screen and the goodbye all tell the person what to say to
-    begin: the same words everywhere, and words the idle grammar takes as the start phrase."""
-    telling = [content.session["live_welcome"][-1], content.session["session_ended"][-1], content.help["idle"][0]]
-    offered = {line.split("say: ", 1)[1].rstrip(".") for line in telling}
-    offered.add(content.screen.waiting.split('"')[1])
-    assert len(offered) == 1, offered
-    match = grammar.match(offered.pop(), "idle")
-    assert match is not None and match.intent == "start_guidance"
