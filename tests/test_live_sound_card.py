@@ -131,7 +131,7 @@ def busy_core():
 
 
 def test_a_whole_live_session_with_echo_and_a_busy_core(sound_card, tmp_path, busy_core):
-    said = ["my back is spasming", "no", "nope", "no", "not really", "no", "no", "start the ice timer", "stop"]
+    said = ["I'm having a back spasm", "no", "nope", "no", "not really", "no", "no", "start the ice timer", "stop"]
     session = LiveSession(sound_card, tmp_path)
     try:
         for text in said:
