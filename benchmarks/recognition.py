@@ -1,7 +1,7 @@
 """Recognition benchmark, per voice and per room, with the tuning voices and rooms marked.
 
     .venv/bin/python benchmarks/recognition.py [--engine pocketsphinx] [--voices a,b] [--rooms a,b]
-        [--every N] [--jsonl FILE]
+        [--every N] [--phrasings FOLDER] [--per-phrasing] [--jsonl FILE]
 
 Speech is synthesised offline (tests/speechgen.py) from the development corpus
 (tests/speech_corpus.py). Thresholds are tuned on the voices and rooms marked "tuned"; the
@@ -13,7 +13,9 @@ counted apart), how many second chances were taken (and right), how many results
 away because more was said than the sentence (and how many of those were out-of-grammar
 speech, which is what it is for), and decode time after the end of speech (median, p95). How
 well ``confidence`` matches the share of accepted results that were right is reported by
-benchmarks/calibrate.py from the results ``--jsonl`` writes.
+benchmarks/calibrate.py from the results ``--jsonl`` writes. ``--per-phrasing`` adds, for each
+phrasing, how often it was right on the tuning voices and rooms and on the others (with
+``--phrasings benchmarks/offered_phrasings``: which words a prompt should offer).
 """
 
 from __future__ import annotations
@@ -69,6 +71,20 @@ def summary(results: list[dict]) -> str:
             f"more said {turned_away(results, 'said_more')}  stop heard {turned_away(results, 'stop_heard')}  decode median {statistics.median(decode):.0f} ms p95 {percentile(decode, 0.95):.0f} ms")
 
 
+def per_phrasing(results: list[dict]) -> list[str]:
+    """One line a phrasing (context and words): right of heard on the tuning voices and rooms,
+    then on the others, and how many were taken for something else."""
+    tallies: dict[tuple[str, str], list[int]] = {}
+    for r in results:
+        tally = tallies.setdefault((r["context"], r["text"]), [0, 0, 0, 0, 0])
+        part = 0 if VOICES[r["voice"]].tuned and r["room"] in TUNING_ROOMS else 2
+        tally[part] += r["heard"] == r["intent"]
+        tally[part + 1] += 1
+        tally[4] += r["heard"] not in (None, r["intent"])
+    return [f"{context:10} {text:40} tuning {t[0]}/{t[1]}  held out {t[2]}/{t[3]}  wrong {t[4]}"
+            for (context, text), t in tallies.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default="pocketsphinx")
@@ -78,6 +94,7 @@ def main() -> None:
     parser.add_argument("--phrasings", type=Path,
                         help="a folder whose phrases.yaml replaces the corpus (benchmarks/held_out_phrasings, "
                              "benchmarks/tuning_phrasings)")
+    parser.add_argument("--per-phrasing", action="store_true", help="also print how each phrasing did")
     parser.add_argument("--jsonl", type=Path, help="write every result here")
     args = parser.parse_args()
     grammar = load_grammar()
@@ -121,6 +138,8 @@ def main() -> None:
     if held_out:
         print(f"\nheld-out voices, all rooms: {summary(held_out)}")
     print(f"all: {summary(everything)}")
+    if args.per_phrasing:
+        print("\nper phrasing:", *per_phrasing(everything), sep="\n")
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -70,3 +70,10 @@ def test_the_benchmark_phrasings_load_and_the_held_out_ones_stay_out_of_the_phra
     assert {phrase.context for phrase in held_out + tuning} <= set(grammar.contexts)
     corpus = {(phrase.context, normalize(phrase.text)) for phrase in PHRASES}
     assert not [phrase.text for phrase in held_out if (phrase.context, normalize(phrase.text)) in corpus]
+
+
+def test_every_phrasing_a_prompt_could_offer_means_what_it_says(grammar):
+    """benchmarks/offered_phrasings compares ways of saying one thing, to choose the one a prompt
+    offers: each must be one the grammar takes, or the comparison is not between equals."""
+    offered = load_phrases(Path(__file__).resolve().parents[1] / "benchmarks" / "offered_phrasings")
+    assert phrase_problems(grammar, offered) == []
