@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
-from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
+from voice_assistant.asr import judgement  # noqa: E402
 from voice_assistant.grammar import load_grammar  # noqa: E402
 
 
@@ -49,7 +49,7 @@ def load(paths: list[Path]) -> list[dict]:
             match = grammar.match(hypothesis, record["context"]) if hypothesis else None
             record["meaning"] = match.intent if match else None
             try:
-                record["features"] = engine.confidence_features(scores) if hypothesis else None
+                record["features"] = judgement.confidence_features(scores) if hypothesis else None
             except KeyError as missing:
                 raise SystemExit(f"calibrate.py: {path} lacks the evidence {missing}: it was written by an older "
                                  "engine; run benchmarks/recognition.py --jsonl again") from None
@@ -83,7 +83,7 @@ def decide(record: dict, caution: tuple[str, str, float] | None = None) -> str |
     least = record["least"]
     if caution is not None and (record["context"], record["meaning"]) == caution[:2]:
         least = caution[2]
-    return record["meaning"] if engine.accepts(record["scores"], least) else None
+    return record["meaning"] if judgement.accepts(record["scores"], least) else None
 
 
 def fit_records(records: list[dict]) -> np.ndarray:
@@ -104,7 +104,7 @@ def leave_one_voice_out(tuning: list[dict], accept: float, accept_one_word: floa
                 continue
             decisions[index] = None
             if record["features"] is not None and record["meaning"] is not None:
-                needed = engine.acceptance_level(record["scores"]["hypothesis"], record["least"], (accept, accept_one_word))
+                needed = judgement.acceptance_level(record["scores"]["hypothesis"], record["least"], (accept, accept_one_word))
                 if probability(weights, record["features"]) >= needed:
                     decisions[index] = record["meaning"]
     return [decisions[index] for index in range(len(tuning))]
@@ -113,7 +113,7 @@ def leave_one_voice_out(tuning: list[dict], accept: float, accept_one_word: floa
 def is_hazard(record: dict, heard: str | None) -> bool:
     """A hazard the dialog acts on at once (a doubtful "no" is asked again, not counted)."""
     item = Utterance(record["context"], record["text"], record["intent"], record["single_word"])
-    confidence = engine.confidence(record["scores"]) if record["features"] is not None else None
+    confidence = judgement.confidence(record["scores"]) if record["features"] is not None else None
     return hazard(item, heard, confidence) not in (None, DOUBTED_NO)
 
 
@@ -156,8 +156,8 @@ def main() -> None:
     weights = fit_records(tuning)
     print(f"fitted on the tuning results: CONFIDENCE_WEIGHTS = "
           f"{tuple(round(float(w), 4) for w in weights[:-1])}, CONFIDENCE_BIAS = {round(float(weights[-1]), 4)}")
-    print(f"\nACCEPT_CONFIDENCE (now {engine.ACCEPT_CONFIDENCE}) and ACCEPT_CONFIDENCE_ONE_WORD (now "
-          f"{engine.ACCEPT_CONFIDENCE_ONE_WORD}), each tuning voice heard with weights fitted on the others:")
+    print(f"\nACCEPT_CONFIDENCE (now {judgement.ACCEPT_CONFIDENCE}) and ACCEPT_CONFIDENCE_ONE_WORD (now "
+          f"{judgement.ACCEPT_CONFIDENCE_ONE_WORD}), each tuning voice heard with weights fitted on the others:")
     for accept in (0.7, 0.8, 0.85, 0.9):
         for accept_one_word in sorted({0.4, 0.5, 0.6, 0.7, accept}):
             print(line(f"  accept at {accept}, one word {accept_one_word}",
@@ -189,7 +189,7 @@ def main() -> None:
     bins: dict[float, list[bool]] = defaultdict(list)
     for record, decision in zip(held_out, decisions):
         if decision is not None:
-            bins[min(0.9, math.floor(engine.confidence(record["scores"]) * 10) / 10)].append(decision == record["intent"])
+            bins[min(0.9, math.floor(judgement.confidence(record["scores"]) * 10) / 10)].append(decision == record["intent"])
     print("confidence on held-out voices (accepted results by confidence: share right, count):")
     for low in sorted(bins):
         print(f"  {low:.1f}-{low + 0.1:.1f}: {sum(bins[low]) / len(bins[low]):.0%} of {len(bins[low])}")

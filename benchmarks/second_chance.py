@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/second_chance.py t.jsonl [more.jsonl]
 
 Every answer of pocketsphinx follows from the evidence ``benchmarks/recognition.py --jsonl``
-logs (``last_scores``) through ``pocketsphinx_engine.judge``, so other levels can be tried
+logs (``last_scores``) through ``judgement.judge``, so other levels can be tried
 without decoding again. First the replay at the engine's own levels is checked against the
 logged answers (a session's later utterances can shift with what an earlier one settled, so
 a replay is exact only where nothing before it changed). Then, on the tuning voices and rooms
@@ -33,7 +33,7 @@ from calibrate import results_paths  # noqa: E402
 from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
-from voice_assistant.asr import pocketsphinx_engine as engine  # noqa: E402
+from voice_assistant.asr import judgement  # noqa: E402
 from voice_assistant.asr.nearest_sentence import NearestSentence, SecondChanceSettings  # noqa: E402
 from voice_assistant.grammar import ContextPhrases, load_grammar  # noqa: E402
 
@@ -78,9 +78,9 @@ class Replay:
             if "rival_margin" not in scores:
                 self.unchecked += 1
                 return True
-            return float(scores["rival_margin"]) >= engine.RIVAL_MARGIN
+            return float(scores["rival_margin"]) >= judgement.RIVAL_MARGIN
 
-        judged = engine.judge(scores, phrases, second_chance, clear_of_rivals)
+        judged = judgement.judge(scores, phrases, second_chance, clear_of_rivals)
         return intent_of(judged.text, context), judged.confidence
 
 

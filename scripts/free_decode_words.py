@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/free_decode_words.py [OUT]
 
-The free decode (voice_assistant/asr/pocketsphinx_engine.py) only has to say roughly what was
+The free decode (voice_assistant/asr/pocketsphinx_engine.py, its lexicon from pocketsphinx_model.py) only has to say roughly what was
 said, to compare with the grammar's answer. With all 134,000 words of the dictionary its
 search takes ~90 MB; with the most frequent ones (by the language model's own unigram
 probability) it takes ~45 MB less. The list depends on the model the pocketsphinx wheel
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, model_dir  # noqa: E402
+from voice_assistant.asr.pocketsphinx_model import FREE_DECODE_WORDS_FILE, model_dir  # noqa: E402
 
 FREE_DECODE_WORDS = 10000
 """How many words: 10,000 instead of 20,000 changed 3 of 2,097 held-out results (false accepts

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from speechgen import speech
-from voice_assistant.asr import pocketsphinx_engine
+from voice_assistant.asr import pocketsphinx_engine, pocketsphinx_model
 from voice_assistant.asr.british import british, only_the_last_consonant_differs
-from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer, lexicon
+from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from voice_assistant.asr.pocketsphinx_model import lexicon
 from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP, MODEL_WARP
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.transcribe import recognise
@@ -72,7 +73,7 @@ def test_a_bare_stop_over_a_fan_does_not_start_a_stretch(grammar, monkeypatch, w
     audio = read_wav(speech("stop", "slt-high", "fan"))
     monkeypatch.setattr(pocketsphinx_engine, "warp_for", lambda pitch: warp)
     assert recognise(PocketsphinxRecognizer(grammar), grammar, "guidance", audio)["intent"] == "stop"
-    monkeypatch.setattr(pocketsphinx_engine, "only_the_last_consonant_differs", lambda phones, other: False)
+    monkeypatch.setattr(pocketsphinx_model, "only_the_last_consonant_differs", lambda phones, other: False)
     recognizer = PocketsphinxRecognizer(grammar)
     heard = recognise(recognizer, grammar, "guidance", audio)["intent"]
     assert recognizer.last_scores["hypothesis"] == "start", "with the British start"

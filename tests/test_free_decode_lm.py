@@ -12,7 +12,8 @@ import pytest
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR
 from speechgen import speech
 from voice_assistant.asr import free_decode_lm
-from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer, free_decode_vocabulary, model_dir
+from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from voice_assistant.asr.pocketsphinx_model import free_decode_vocabulary, model_dir
 from voice_assistant.asr.trie_lm import TrieFormatError, keep_words, read_trie, write_trie
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.transcribe import recognise

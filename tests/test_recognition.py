@@ -13,9 +13,11 @@ import pytest
 
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
-from voice_assistant.asr import pocketsphinx_engine as engine
+from voice_assistant.asr import judgement
+from voice_assistant.asr.judgement import RIVAL_MARGIN
 from voice_assistant.asr.nearest_sentence import NearestSentence
-from voice_assistant.asr.pocketsphinx_engine import FREE_DECODE_WORDS_FILE, RIVAL_MARGIN, PocketsphinxRecognizer
+from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from voice_assistant.asr.pocketsphinx_model import FREE_DECODE_WORDS_FILE
 from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP
 from voice_assistant.audio.wav import read_wav
 from voice_assistant.dialog.settings import DialogSettings
@@ -230,7 +232,7 @@ def test_the_logged_evidence_is_enough_to_replay_the_answer(pocketsphinx, gramma
     result = first_words(pocketsphinx, grammar, context, text)
     logged = json.loads(json.dumps(pocketsphinx.last_scores))
     phrases = grammar.phrases(context)
-    replayed = engine.judge(logged, phrases, NearestSentence(phrases),
+    replayed = judgement.judge(logged, phrases, NearestSentence(phrases),
                             lambda meaning: meaning not in phrases.cautious or logged["rival_margin"] >= RIVAL_MARGIN)
     assert (replayed.text, replayed.confidence) == (result["text"], result["confidence"]), logged
 
@@ -488,21 +490,21 @@ def test_confidence_is_a_probability_and_a_doubtful_no_is_rejected(pocketsphinx,
     least = grammar.phrases("yes_no").cautious["no"]
     clear = recognise(pocketsphinx, grammar, "yes_no", read_wav(speech("no")))
     assert clear["intent"] == "no" and least <= clear["confidence"] <= 1
-    assert engine.accepts(pocketsphinx.last_scores, least)
+    assert judgement.accepts(pocketsphinx.last_scores, least)
     # The same "no" fitting the audio worse and worse, until it is doubtful: enough for an
     # ordinary one-word command, not for a "no" to a red-flag question, nor for longer words.
     doubtful = {**pocketsphinx.last_scores, "agreement": 0.0, "same_intent": 0.0, "phone_agreement": 0.0}
     for per_frame in range(-10, -60, -1):
         doubtful["per_frame"] = float(per_frame)
-        if engine.ACCEPT_CONFIDENCE_ONE_WORD <= engine.confidence(doubtful) < engine.ACCEPT_CONFIDENCE:
+        if judgement.ACCEPT_CONFIDENCE_ONE_WORD <= judgement.confidence(doubtful) < judgement.ACCEPT_CONFIDENCE:
             break
     else:
         pytest.fail("no fit gives a confidence between the two acceptance levels")
-    assert engine.accepts(doubtful), "enough for an ordinary command"
-    assert not engine.accepts(doubtful, least), "not enough for a no to a red-flag question"
-    assert not engine.accepts({**doubtful, "hypothesis": "no thanks"}), "not enough for two words"
+    assert judgement.accepts(doubtful), "enough for an ordinary command"
+    assert not judgement.accepts(doubtful, least), "not enough for a no to a red-flag question"
+    assert not judgement.accepts({**doubtful, "hypothesis": "no thanks"}), "not enough for two words"
     doubtful["per_frame"] -= 20
-    assert engine.confidence(doubtful) < engine.ACCEPT_CONFIDENCE_ONE_WORD and not engine.accepts(doubtful)
+    assert judgement.confidence(doubtful) < judgement.ACCEPT_CONFIDENCE_ONE_WORD and not judgement.accepts(doubtful)
 
 
 def test_a_high_voice_is_heard_at_the_warp_its_pitch_calls_for_and_a_low_one_as_trained(grammar, monkeypatch):

@@ -258,7 +258,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from voice_assistant.asr.pocketsphinx_engine import missing_words
+    from voice_assistant.asr.pocketsphinx_model import missing_words
     from voice_assistant.check import run_check
 
     problems, summary = run_check(args.content, args.grammars, [missing_words])

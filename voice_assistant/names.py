@@ -94,7 +94,7 @@ class Intent(Name):
 MOVES_ON = frozenset({Intent.NEXT, Intent.PREVIOUS, Intent.START_STRETCH, Intent.RESUME, Intent.YES, Intent.NO,
                       Intent.START_GUIDANCE, Intent.START_ICE_TIMER, Intent.START_HEAT_TIMER, Intent.SET_TIMER})
 """Intents that move the session on: a "stop" heard as one of them is the worst mistake a
-recogniser can make in the steps (see ``pocketsphinx_engine.STOP_WORD``)."""
+recogniser can make in the steps (see ``judgement.STOP_WORD``)."""
 
 
 class Disposition(Name):

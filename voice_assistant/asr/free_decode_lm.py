@@ -58,7 +58,7 @@ def build(source: Path, vocabulary: set[str]) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from voice_assistant.asr.pocketsphinx_engine import free_decode_vocabulary, model_dir
+    from voice_assistant.asr.pocketsphinx_model import free_decode_vocabulary, model_dir
     from voice_assistant.grammar import load_grammar
 
     parser = argparse.ArgumentParser(prog="python -m voice_assistant.asr.free_decode_lm",
