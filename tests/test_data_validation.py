@@ -67,7 +67,7 @@ def test_huge_and_binary_and_missing_files(tmp_path):
         ("stretches.yaml", "hold_seconds: 5", "hold_seconds: five", "hold_seconds: expected a whole number"),
         ("guidance.yaml", "stretch: pelvic_tilt", "stretch: cobra", "unknown stretch 'cobra'"),
         ("timers.yaml", "minutes: 15", "minutes: 45", "presets.ice.minutes: must be between 1 and 20"),
-        ("session.yaml", "\"Paused. Say resume when you're ready.\"", "\"Paused {name}.\"", "unknown placeholder {name}"),
+        ("session.yaml", "\"Paused. When you're ready, say: let's keep going.\"", "\"Paused {name}.\"", "unknown placeholder {name}"),
         ("info.yaml", "causes:", "cause:", "missing key 'causes'"),
         ("info.yaml", "help:\n", "hints: []\nhelp:\n", "unknown key 'hints'"),
     ],
