@@ -17,7 +17,7 @@ Hazards are counted as `benchmarks/recognition.py` counts them, for everything t
 confidence to go by, a "no" is never counted as one the dialog would ask again).
 Printed per voice and room, tuning ones marked, with how many utterances the endpointer cut
 from all the streams (the talk's own sentences among them). ``--jsonl`` writes what was taken
-from each line's stream.
+from each line's stream (the words and their meaning, in order).
 """
 
 from __future__ import annotations
@@ -57,14 +57,15 @@ class Host:
         self.context = context
         self.grammar = grammar
         self.speaking_until = -1e9
-        self.heard: list[str | None] = []
+        self.heard: list[tuple[str, str | None]] = []
+        """Each utterance's words and meaning (None: not taken)."""
 
     def phrases(self, context: str) -> ContextPhrases:
         return self.grammar.phrases(context)
 
     def hear_utterance(self, text: str, confidence: float | None) -> None:
         match = self.grammar.match(text, self.context) if text else None
-        self.heard.append(match.intent if match else None)
+        self.heard.append((text, match.intent if match else None))
 
 
 def talk(room: str) -> np.ndarray:
@@ -85,14 +86,16 @@ def stream(words: np.ndarray, background: np.ndarray, before: float, after: floa
     return np.clip(np.round(voice + under), -32768, 32767).astype(np.int16)
 
 
-def hear(recognizer: PocketsphinxRecognizer, grammar: Grammar, context: str, audio: np.ndarray) -> tuple[list, int]:
-    """What a listener took from ``audio`` in ``context``, and how many utterances it cut."""
+def hear(recognizer: PocketsphinxRecognizer, grammar: Grammar, context: str,
+         audio: np.ndarray) -> tuple[list[tuple[str, str]], int]:
+    """What a listener took from ``audio`` in ``context`` (words and meaning, in order), and how
+    many utterances it cut."""
     host = Host(grammar, context)
     listener = Listener(host, recognizer)
     for index, frame in enumerate(frames(audio)):
         listener.feed(frame, arrived=(index + 1) * FRAME_SAMPLES / SAMPLE_RATE)
     listener.finish()
-    return [intent for intent in host.heard if intent], len(host.heard)
+    return [(text, intent) for text, intent in host.heard if intent], len(host.heard)
 
 
 def main() -> None:
@@ -118,12 +121,13 @@ def main() -> None:
             for index, item in enumerate(items):
                 words = read_wav(speech(item.text, voice, "clean"))
                 audio = stream(words, background, args.before, args.after, offset=index * 7919 % len(background))
-                heard, utterances = hear(recognizer, grammar, item.context, audio)
+                taken, utterances = hear(recognizer, grammar, item.context, audio)
+                heard = [intent for _, intent in taken]
                 cut += utterances
                 hazards += sum(hazard(item, intent) is not None for intent in heard)
                 if log:
                     print(json.dumps({"voice": voice, "room": room, "context": item.context, "text": item.text,
-                                      "intent": item.intent, "heard": heard, "utterances": utterances}), file=log, flush=True)
+                                      "intent": item.intent, "taken": taken, "utterances": utterances}), file=log, flush=True)
                 if item.intent is None:
                     tally["false accept" if heard else "rejected"] += 1
                 elif heard and set(heard) == {item.intent}:

@@ -42,5 +42,5 @@ def test_a_stop_in_a_quiet_stream_is_heard_through_the_listener(background_talk,
     words = read_wav(speech("stop", "hibari-heart", "clean"))
     hush = np.random.default_rng(2).normal(size=4 * SAMPLE_RATE)
     audio = background_talk.stream(words, hush, before=2.0, after=1.0, offset=0, under_db=60.0)
-    heard, utterances = background_talk.hear(PocketsphinxRecognizer(grammar), grammar, "guidance", audio)
-    assert heard == ["stop"] and utterances == 1
+    taken, utterances = background_talk.hear(PocketsphinxRecognizer(grammar), grammar, "guidance", audio)
+    assert [intent for _, intent in taken] == ["stop"] and utterances == 1
