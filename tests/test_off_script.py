@@ -271,6 +271,30 @@ def test_asked_to_call_someone_it_says_plainly_it_cannot_and_what_to_do(scripted
     assert not any("take it slowly" in line.lower() for line in says(records))
 
 
+def test_the_words_offered_in_an_emergency_do_what_they_say(scripted, content):
+    """"To hear this again, say: one more time" repeats what to do; "say bye" ends with the
+    emergency goodbye (the offered words: tests/fixtures/offered_phrases.yaml)."""
+    records = scripted(START, "yes", "one more time", "bye")
+    message = replies_to(records, "yes")
+    assert any("one more time" in line for line in message)
+    assert replies_to(records, "one more time") == message
+    goodbye = replies_to(records, "bye")
+    assert goodbye[: len(content.session["goodbye_emergency"])] == list(content.session["goodbye_emergency"])
+
+
+def test_the_words_offered_in_the_questions_and_a_pause_do_what_they_say(scripted, content):
+    questions = scripted(START, "what can I say", "repeat the question")
+    question = replies_to(questions, "repeat the question")
+    assert question and replies_to(questions, START)[-len(question):] == question, "the question, asked again"
+    assert any("repeat the question" in line for line in replies_to(questions, "what can I say"))
+    count = scripted(*ALL_NO, "next", "start", "/wait 6", "wait", "/wait 100", "let's keep going", "/wait 300")
+    assert any("let's keep going" in line for line in replies_to(count, "wait"))
+    paused = next(r["t"] for r in of_type(count, "heard") if r["intent"] == "pause")
+    resumed = next(r["t"] for r in of_type(count, "heard") if r["intent"] == "resume")
+    assert not [r for r in of_type(count, "countdown") if paused < r["t"] < resumed], "no count while paused"
+    assert of_type(count, "countdown")[-1]["step"] == "done", "the stretch carried on to its end"
+
+
 def test_the_emergency_message_says_why(scripted, content):
     records = scripted(START, "yes")
     assert content.triage.flags[0].reason in says(records)
