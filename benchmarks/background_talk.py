@@ -126,8 +126,9 @@ def main() -> None:
                 cut += utterances
                 hazards += sum(hazard(item, intent) is not None for intent in heard)
                 if log:
-                    print(json.dumps({"voice": voice, "room": room, "context": item.context, "text": item.text,
-                                      "intent": item.intent, "taken": taken, "utterances": utterances}), file=log, flush=True)
+                    record = {"voice": voice, "room": room, "context": item.context, "text": item.text,
+                              "intent": item.intent, "taken": taken, "utterances": utterances}
+                    print(json.dumps(record), file=log, flush=True)
                 if item.intent is None:
                     tally["false accept" if heard else "rejected"] += 1
                 elif heard and set(heard) == {item.intent}:
@@ -138,9 +139,8 @@ def main() -> None:
             outside = tally["false accept"] + tally["rejected"]
             mark = "tuned   " if VOICES[voice].tuned and room in TUNING_ROOMS else "held-out"
             print(f"{voice:13} {room:8} {mark} right {tally['right'] / inside:6.1%} ({tally['right']}/{inside})  "
-                  f"wrong {tally['wrong']:3}  missed {tally['missed']:3}  false accepts {tally['false accept']}/{outside}  "
-                  f"hazards {hazards}  "
-                  f"utterances cut {cut}", flush=True)
+                  f"wrong {tally['wrong']:3}  missed {tally['missed']:3}  "
+                  f"false accepts {tally['false accept']}/{outside}  hazards {hazards}  utterances cut {cut}", flush=True)
 
 
 if __name__ == "__main__":
