@@ -4,17 +4,17 @@
         [--before S] [--after S] [--jsonl FILE]
 
 `benchmarks/recognition.py` decodes each recording whole, the room's talk starting with the
-words and running a second or two past them. Live, a television talks before and after, and
-the endpointer cuts the stream before the recognizer hears it. Here each corpus line (every
-N-th phrasing, the single words, the near misses and the out-of-grammar lines) is said
-`--before` seconds into a stream of the room's talk (its sentences one after another, 12 dB
-under the voice, as in `tests/speechgen.py`: joe's lines in the tuning room `chatter`, slt's
-news in the held-out `tv`), with `--after` seconds more of it, and the whole stream is heard
-by a `Listener` (endpointer and recognizer, as live). A line is right when its intent was
-heard and nothing else was; wrong when anything else was taken (from the words or from the
-talk); missed otherwise. An out-of-grammar line is a false accept when anything was taken.
-Hazards are counted as `benchmarks/recognition.py` counts them, for everything taken (with no
-confidence to go by, a "no" is never counted as one the dialog would ask again).
+words and running a second or two past them. Live, a television talks before and after, and the
+endpointer cuts the stream before the recognizer hears it. Here each corpus line (every N-th
+phrasing, the single words, the near misses and the out-of-grammar lines) is said `--before`
+seconds into a stream of the room's talk (its sentences one after another, 12 dB under the
+voice, as in `tests/speechgen.py`: joe's lines in the tuning room `chatter`, slt's news in the
+held-out `tv`), with `--after` seconds more of it, and the whole stream is heard by a
+`Listener` (endpointer and recognizer, as live: `tests/listening.py`). A line is right when its
+intent was heard and nothing else was; wrong when anything else was taken (from the words or
+from the talk); missed otherwise. An out-of-grammar line is a false accept when anything was
+taken. Hazards are counted as `benchmarks/recognition.py` counts them, for everything taken
+(with no confidence to go by, a "no" is never counted as one the dialog would ask again).
 Printed per voice and room, tuning ones marked, with how many utterances the endpointer cut
 from all the streams (the talk's own sentences among them). ``--jsonl`` writes what was taken
 from each line's stream (the words and their meaning, in order).
@@ -33,39 +33,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from listening import listen  # noqa: E402
 from speech_corpus import corpus, hazard  # noqa: E402
-from speechgen import CHATTER_LINES, TUNING_ROOMS, TV_LINES, VOICES, speech  # noqa: E402
+from speechgen import CHATTER_LINES, TUNING_ROOMS, TV_LINES, VOICES, speech, speech_power  # noqa: E402
 
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
-from voice_assistant.audio.endpoint import FRAME_SAMPLES, frames  # noqa: E402
 from voice_assistant.audio.wav import SAMPLE_RATE, read_wav  # noqa: E402
-from voice_assistant.clock import VirtualClock  # noqa: E402
-from voice_assistant.grammar import ContextPhrases, Grammar, load_grammar  # noqa: E402
-from voice_assistant.listener import Listener  # noqa: E402
+from voice_assistant.grammar import load_grammar  # noqa: E402
 
 TALK = {"chatter": (CHATTER_LINES, "piper-joe"), "tv": (TV_LINES, "festival-slt")}
 """Each room's talk: its sentences and the voice that says them (tests/speechgen.py)."""
 UNDER_THE_VOICE_DB = 12.0
 """How far the talk's power is under the voice's (the voice's over its louder samples)."""
-
-
-class Host:
-    """What the listener hears for: one context, never talking, every answer kept."""
-
-    def __init__(self, grammar: Grammar, context: str) -> None:
-        self.clock = VirtualClock()
-        self.context = context
-        self.grammar = grammar
-        self.speaking_until = -1e9
-        self.heard: list[tuple[str, str | None]] = []
-        """Each utterance's words and meaning (None: not taken)."""
-
-    def phrases(self, context: str) -> ContextPhrases:
-        return self.grammar.phrases(context)
-
-    def hear_utterance(self, text: str, confidence: float | None) -> None:
-        match = self.grammar.match(text, self.context) if text else None
-        self.heard.append((text, match.intent if match else None))
 
 
 def talk(room: str) -> np.ndarray:
@@ -81,21 +60,8 @@ def stream(words: np.ndarray, background: np.ndarray, before: float, after: floa
     voice = np.concatenate([np.zeros(int(before * SAMPLE_RATE)), words.astype(np.float64),
                             np.zeros(int(after * SAMPLE_RATE))])
     under = np.resize(np.roll(background, -offset), len(voice))
-    loud = words[np.abs(words) > 0.05 * np.abs(words).max()].astype(np.float64)
-    under *= np.sqrt(np.mean(loud ** 2) / (np.mean(background ** 2) * 10 ** (under_db / 10)))
+    under *= np.sqrt(speech_power(words.astype(np.float64)) / (np.mean(background ** 2) * 10 ** (under_db / 10)))
     return np.clip(np.round(voice + under), -32768, 32767).astype(np.int16)
-
-
-def hear(recognizer: PocketsphinxRecognizer, grammar: Grammar, context: str,
-         audio: np.ndarray) -> tuple[list[tuple[str, str]], int]:
-    """What a listener took from ``audio`` in ``context`` (words and meaning, in order), and how
-    many utterances it cut."""
-    host = Host(grammar, context)
-    listener = Listener(host, recognizer)
-    for index, frame in enumerate(frames(audio)):
-        listener.feed(frame, arrived=(index + 1) * FRAME_SAMPLES / SAMPLE_RATE)
-    listener.finish()
-    return [(text, intent) for text, intent in host.heard if intent], len(host.heard)
 
 
 def main() -> None:
@@ -121,13 +87,14 @@ def main() -> None:
             for index, item in enumerate(items):
                 words = read_wav(speech(item.text, voice, "clean"))
                 audio = stream(words, background, args.before, args.after, offset=index * 7919 % len(background))
-                taken, utterances = hear(recognizer, grammar, item.context, audio)
+                utterances = listen(recognizer, grammar, item.context, audio)
+                taken = [(u.text, u.intent) for u in utterances if u.intent]
                 heard = [intent for _, intent in taken]
-                cut += utterances
+                cut += len(utterances)
                 hazards += sum(hazard(item, intent) is not None for intent in heard)
                 if log:
                     record = {"voice": voice, "room": room, "context": item.context, "text": item.text,
-                              "intent": item.intent, "taken": taken, "utterances": utterances}
+                              "intent": item.intent, "taken": taken, "utterances": len(utterances)}
                     print(json.dumps(record), file=log, flush=True)
                 if item.intent is None:
                     tally["false accept" if heard else "rejected"] += 1

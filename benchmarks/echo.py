@@ -42,15 +42,13 @@ import soxr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from listening import listen  # noqa: E402
 from sound_card import virtual_sound_card  # noqa: E402
 from speechgen import speech  # noqa: E402
 
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
-from voice_assistant.audio.endpoint import frames  # noqa: E402
 from voice_assistant.audio.wav import SAMPLE_RATE  # noqa: E402
-from voice_assistant.clock import AudioClock  # noqa: E402
-from voice_assistant.grammar import ContextPhrases, Grammar, load_grammar  # noqa: E402
-from voice_assistant.listener import Listener  # noqa: E402
+from voice_assistant.grammar import Grammar, load_grammar  # noqa: E402
 from voice_assistant.speech.voice import SYNTH_RATE, Pyttsx3Voice, VoiceSettings  # noqa: E402
 from voice_assistant.transcribe import recognise  # noqa: E402
 
@@ -176,32 +174,11 @@ def gate_opens(cancelled: np.ndarray, played: np.ndarray) -> np.ndarray:
     return np.flatnonzero((out > recent) & (out > 60)) * GATE_FRAME / SAMPLE_RATE
 
 
-class Transcripts:
-    """The listener's host, here only collecting what is heard, all in "guidance"."""
-
-    def __init__(self, grammar: Grammar) -> None:
-        self.clock = AudioClock(SAMPLE_RATE)
-        self.context = "guidance"
-        self.speaking_until = 0.0
-        self.heard: list[str] = []
-        self._grammar = grammar
-
-    def phrases(self, context: str) -> ContextPhrases:
-        return self._grammar.phrases(context)
-
-    def hear_utterance(self, text: str, confidence: float | None) -> None:
-        self.heard.append(f"{text or '(nothing)'} {confidence or 0.0:.2f}")
-
-
 def heard_in(recognizer: PocketsphinxRecognizer, grammar: Grammar, samples: np.ndarray) -> list[str]:
-    """What the assistant's own listener would hear in ``samples``, were it not deaf while talking."""
-    host = Transcripts(grammar)
-    listener = Listener(host, recognizer)
-    for frame in frames(samples):
-        host.clock.add_samples(len(frame))
-        listener.feed(frame)
-    listener.finish()
-    return host.heard
+    """What the assistant's own listener would hear in ``samples`` in "guidance", were it not
+    deaf while talking: each utterance's words and confidence."""
+    return [f"{heard.text or '(nothing)'} {heard.confidence or 0.0:.2f}"
+            for heard in listen(recognizer, grammar, "guidance", samples, speaking_until=0.0)]
 
 
 def heard_where_the_gate_opens(recognizer: PocketsphinxRecognizer, grammar: Grammar, cancelled: np.ndarray,

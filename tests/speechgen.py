@@ -171,13 +171,13 @@ def _reshaped(audio: np.ndarray, pitch_ratio: float, formant_ratio: float) -> np
     return pyworld.synthesize(pitch * pitch_ratio, envelope, aperiodicity, RATE) * 32768
 
 
-def _speech_power(audio: np.ndarray) -> float:
+def speech_power(audio: np.ndarray) -> float:
     return float(np.mean(audio[np.abs(audio) > 0.05 * np.abs(audio).max()] ** 2))
 
 
 def _mix(audio: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
     noise = np.resize(noise, len(audio))
-    noise = noise * np.sqrt(_speech_power(audio) / (np.mean(noise ** 2) * 10 ** (snr_db / 10)))
+    noise = noise * np.sqrt(speech_power(audio) / (np.mean(noise ** 2) * 10 ** (snr_db / 10)))
     return audio + noise
 
 

@@ -1,4 +1,5 @@
-"""benchmarks/background_talk.py: the streams it builds, and the live path it hears them through."""
+"""benchmarks/background_talk.py's streams, and the live path the benchmarks hear them through
+(tests/listening.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from listening import listen
 from speechgen import speech
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from voice_assistant.audio.wav import SAMPLE_RATE, read_wav
@@ -37,10 +39,10 @@ def test_the_words_come_when_asked_with_the_talk_12_db_under_them(background_tal
 
 
 def test_a_stop_in_a_quiet_stream_is_heard_through_the_listener(background_talk, grammar):
-    """The benchmark's live path, with next to no talk: the endpointer cuts the words out of
-    the stream and the recognizer hears them."""
+    """The benchmarks' live path (``listen``), with next to no talk: the endpointer cuts the
+    words out of the stream and the recognizer hears them."""
     words = read_wav(speech("stop", "hibari-heart", "clean"))
     hush = np.random.default_rng(2).normal(size=4 * SAMPLE_RATE)
     audio = background_talk.stream(words, hush, before=2.0, after=1.0, offset=0, under_db=60.0)
-    taken, utterances = background_talk.hear(PocketsphinxRecognizer(grammar), grammar, "guidance", audio)
-    assert [intent for _, intent in taken] == ["stop"] and utterances == 1
+    heard = listen(PocketsphinxRecognizer(grammar), grammar, "guidance", audio)
+    assert [u.intent for u in heard] == ["stop"], heard
