@@ -72,8 +72,11 @@ def test_the_benchmark_phrasings_load_and_the_held_out_ones_stay_out_of_the_phra
     assert not [phrase.text for phrase in held_out if (phrase.context, normalize(phrase.text)) in corpus]
 
 
-def test_every_phrasing_a_prompt_could_offer_means_what_it_says(grammar):
+@pytest.mark.parametrize("folder", ["offered_phrasings", "start_stop_phrasings"])
+def test_every_benchmark_phrasing_of_the_grammar_means_what_it_says(grammar, folder):
     """benchmarks/offered_phrasings compares ways of saying one thing, to choose the one a prompt
-    offers: each must be one the grammar takes, or the comparison is not between equals."""
-    offered = load_phrases(Path(__file__).resolve().parents[1] / "benchmarks" / "offered_phrasings")
-    assert phrase_problems(grammar, offered) == []
+    offers, and benchmarks/start_stop_phrasings measures a start heard as a stop: each phrasing
+    must be one the grammar takes, with the meaning given, or a mistake is not what it seems."""
+    phrasings = load_phrases(Path(__file__).resolve().parents[1] / "benchmarks" / folder)
+    assert phrasings
+    assert phrase_problems(grammar, phrasings) == []
