@@ -16,6 +16,8 @@ well ``confidence`` matches the share of accepted results that were right is rep
 benchmarks/calibrate.py from the results ``--jsonl`` writes. ``--per-phrasing`` adds, for each
 phrasing, how often it was right on the tuning voices and rooms and on the others (with
 ``--phrasings benchmarks/offered_phrasings``: which words a prompt should offer).
+``--phrasings benchmarks/start_stop_phrasings`` measures the start heard as a stop (a timer
+cancelled by mistake) on every voice in a few minutes.
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=3, help="take every N-th phrasing of grammars/phrases.yaml")
     parser.add_argument("--phrasings", type=Path,
                         help="a folder whose phrases.yaml replaces the corpus (benchmarks/held_out_phrasings, "
-                             "benchmarks/tuning_phrasings)")
+                             "benchmarks/tuning_phrasings, benchmarks/offered_phrasings, "
+                             "benchmarks/start_stop_phrasings)")
     parser.add_argument("--per-phrasing", action="store_true", help="also print how each phrasing did")
     parser.add_argument("--jsonl", type=Path, help="write every result here")
     args = parser.parse_args()
