@@ -123,6 +123,7 @@ def score(records: list[dict], decisions: list[str | None]) -> dict:
     single = [(r, d) for r, d in inside if r["single_word"]]
     return {
         "accuracy": sum(d == r["intent"] for r, d in inside) / max(1, len(inside)),
+        "grammar_right": sum(r["meaning"] == r["intent"] for r, _ in inside) / max(1, len(inside)),
         "single": sum(d == r["intent"] for r, d in single) / max(1, len(single)),
         "false_accepts": sum(d is not None for _, d in outside) / max(1, len(outside)),
         "hazards": sum(is_hazard(r, d) for r, d in zip(records, decisions)),
@@ -131,8 +132,11 @@ def score(records: list[dict], decisions: list[str | None]) -> dict:
     }
 
 
-def line(name: str, result: dict) -> str:
-    return (f"{name:36} accuracy {result['accuracy']:6.1%}  single words {result['single']:6.1%}  "
+def line(name: str, result: dict, grammar_right: bool = False) -> str:
+    """One result on one line; with ``grammar_right``, also how often the grammar's own answer
+    meant what was said, taken or not: what a perfect judgement of the evidence would reach."""
+    searched = f"grammar's answer right {result['grammar_right']:6.1%}  " if grammar_right else ""
+    return (f"{name:36} accuracy {result['accuracy']:6.1%}  {searched}single words {result['single']:6.1%}  "
             f"false accepts {result['false_accepts']:5.1%}  hazards {result['hazards']}  wrong {result['wrong']}  "
             f"(n={result['n']})")
 
@@ -179,10 +183,10 @@ def main() -> None:
         groups[f"{record['voice']} ({tag})"].append(record)
         groups[f"  room {record['room']}"].append(record)
     for name in sorted(groups, key=lambda n: (n.startswith("  "), n)):
-        print(line(name, score(groups[name], [decide(r) for r in groups[name]])))
+        print(line(name, score(groups[name], [decide(r) for r in groups[name]]), grammar_right=True))
     held_out = [r for r in records if not VOICES[r["voice"]].tuned]
     decisions = [decide(r) for r in held_out]
-    print(line("ALL held-out voices", score(held_out, decisions)))
+    print(line("ALL held-out voices", score(held_out, decisions), grammar_right=True))
     for record, decision in zip(held_out, decisions):
         if is_hazard(record, decision):
             print(f"    hazard: '{record['text']}' ({record['voice']}, {record['room']}) heard as {decision}")

@@ -6,16 +6,17 @@
 Speech is synthesised offline (tests/speechgen.py) from the development corpus
 (tests/speech_corpus.py). Thresholds are tuned on the voices and rooms marked "tuned"; the
 figures that count are the held-out ones. For each voice and room: intent accuracy on
-in-grammar speech, single-word accuracy, false accepts on out-of-grammar speech, hazards (a
-not-"no" heard as "no" in the safety questions, "stop" heard as moving on, a start from
-chatter, a timer cancelled by mistake; a doubtful "no", which the dialog asks again, is
-counted apart), how many second chances were taken (and right), how many results were turned
-away because more was said than the sentence (and how many of those were out-of-grammar
-speech, which is what it is for), and decode time after the end of speech (median, p95). How
-well ``confidence`` matches the share of accepted results that were right is reported by
-benchmarks/calibrate.py from the results ``--jsonl`` writes. ``--per-phrasing`` adds, for each
-phrasing, how often it was right on the tuning voices and rooms and on the others (with
-``--phrasings benchmarks/offered_phrasings``: which words a prompt should offer).
+in-grammar speech, how often the grammar's own answer meant what was said, taken or not (what
+the search heard, before its evidence was judged), single-word accuracy, false accepts on
+out-of-grammar speech, hazards (a not-"no" heard as "no" in the safety questions, "stop" heard
+as moving on, a start from chatter, a timer cancelled by mistake; a doubtful "no", which the
+dialog asks again, is counted apart), how many second chances were taken (and right), how many
+results were turned away because more was said than the sentence (and how many of those were
+out-of-grammar speech, which is what it is for), and decode time after the end of speech
+(median, p95). How well ``confidence`` matches the share of accepted results that were right is
+reported by benchmarks/calibrate.py from the results ``--jsonl`` writes. ``--per-phrasing``
+adds, for each phrasing, how often it was right on the tuning voices and rooms and on the
+others (with ``--phrasings benchmarks/offered_phrasings``: which words a prompt should offer).
 ``--phrasings benchmarks/start_stop_phrasings`` measures the start heard as a stop (a timer
 cancelled by mistake) on every voice in a few minutes.
 """
@@ -38,7 +39,7 @@ from speechgen import ROOMS, TUNING_ROOMS, VOICES, speech  # noqa: E402
 
 from voice_assistant.asr.select import make_recognizer  # noqa: E402
 from voice_assistant.audio.wav import read_wav  # noqa: E402
-from voice_assistant.grammar import load_grammar  # noqa: E402
+from voice_assistant.grammar import Grammar, load_grammar  # noqa: E402
 from voice_assistant.transcribe import recognise  # noqa: E402
 
 
@@ -54,11 +55,21 @@ def turned_away(results: list[dict], reason: str) -> str:
     return f"{len(away)} ({sum(r['intent'] is None for r in away)} out of the grammar)"
 
 
+def grammar_meaning(grammar: Grammar, context: str, scores: dict | None) -> str | None:
+    """What the grammar's own answer meant, taken or not (None when it had none, or the engine
+    logs no evidence)."""
+    match = grammar.match(scores["hypothesis"], context) if scores and scores.get("hypothesis") else None
+    return match.intent if match else None
+
+
 def summary(results: list[dict]) -> str:
     inside = [r for r in results if r["intent"] is not None]
     single = [r for r in inside if r["single_word"]]
     outside = [r for r in results if r["intent"] is None]
     right = sum(r["heard"] == r["intent"] for r in inside)
+    searched_right = sum(r["grammar_meant"] == r["intent"] for r in inside)
+    searched = (f"grammar's answer right {searched_right / max(1, len(inside)):6.1%}  "
+                if any(r["scores"] for r in results) else "")  # an engine that logs its evidence
     single_right = sum(r["heard"] == r["intent"] for r in single)
     accepted = sum(r["heard"] is not None for r in outside)
     hazards = [r for r in results if r["hazard"] and r["hazard"] != DOUBTED_NO]
@@ -67,6 +78,7 @@ def summary(results: list[dict]) -> str:
     second = [r for r in results if "second_chance" in (r.get("scores") or {})]
     second_right = sum(r["heard"] == r["intent"] for r in second)
     return (f"accuracy {right / max(1, len(inside)):6.1%} ({right}/{len(inside)})  "
+            f"{searched}"
             f"single words {single_right / max(1, len(single)):6.1%}  "
             f"false accepts {accepted / max(1, len(outside)):5.1%} ({accepted}/{len(outside)})  "
             f"hazards {len(hazards)} (+{len(doubted)} asked again)  second chances {second_right}/{len(second)} right  "
@@ -120,11 +132,12 @@ def main() -> None:
             results = []
             for item in items:
                 result = recognise(recognizer, grammar, item.context, read_wav(speech(item.text, voice_name, room)))
+                scores = getattr(recognizer, "last_scores", None)
                 record = {"voice": voice_name, "room": room, "context": item.context, "text": item.text,
                           "intent": item.intent, "single_word": item.single_word, "heard": result["intent"],
                           "said": result["text"], "confidence": result["confidence"],
                           "decode_ms": result["decode_ms"], "hazard": hazard(item, result["intent"], result["confidence"]),
-                          "scores": getattr(recognizer, "last_scores", None)}
+                          "scores": scores, "grammar_meant": grammar_meaning(grammar, item.context, scores)}
                 results.append(record)
                 if out:
                     out.write(json.dumps(record) + "\n")
