@@ -36,14 +36,6 @@ def test_the_silence_before_a_word_gets_the_floor_the_word_needs():
     assert np.std(lead) == pytest.approx(expected, rel=0.1)
 
 
-def test_the_quiet_after_an_utterance_is_its_floor_alone():
-    floor = NoiseFloor()
-    stream(floor, utterance(level=3000.0))
-    quiet = floor.quiet(4800)
-    assert len(quiet) == 4800 and quiet.dtype == np.int16
-    assert np.std(quiet.astype(np.float64)) == pytest.approx(3000.0 * 10 ** (-FLOOR_DB / 20), rel=0.1)
-
-
 def test_the_floor_follows_the_speech_level_and_never_falls_below_rounding():
     _, loud = stream(NoiseFloor(), utterance(level=8000.0))
     _, quiet = stream(NoiseFloor(), utterance(level=200.0))

@@ -127,16 +127,6 @@ def test_an_utterance_the_grammar_search_could_not_finish_still_gets_a_second_ch
     assert result["intent"] == "repeat" and pocketsphinx.last_scores["second_chance"] == result["text"]
 
 
-def test_a_search_that_found_no_sentence_is_closed_with_the_rooms_quiet(pocketsphinx, grammar):
-    """With talk behind it, joe's "how can I prevent this" leaves the grammar search inside a
-    word at the end: no sentence at all. Searched again with the noise floor's quiet after it,
-    the sentence closes and means what was said. A search that found one is not searched again."""
-    result = first_words(pocketsphinx, grammar, "guidance", "how can I prevent this", "piper-joe", "chatter")
-    assert pocketsphinx.last_scores["closed_with_quiet"] and result["intent"] == "prevention_tips"
-    first_words(pocketsphinx, grammar, "guidance", "how can I prevent this")
-    assert pocketsphinx.last_scores["hypothesis"] and not pocketsphinx.last_scores["closed_with_quiet"]
-
-
 def test_the_second_chance_reads_with_the_sentences_of_the_context_in_use(pocketsphinx, grammar):
     """Idle has no "repeat": the same words that get one in the steps get nothing there."""
     audio = read_wav(speech("could you please repeat that"))

@@ -84,10 +84,6 @@ class NoiseFloor:
             self.clear_onset = clear_of_the_room(self._levels, ended=True)
         return self._release()
 
-    def quiet(self, count: int) -> np.ndarray:
-        """``count`` samples of the floor alone: the quiet this utterance would have after it."""
-        return self._with_floor(np.zeros(count))
-
     def _release(self) -> np.ndarray:
         out, self._held = self._held, self._held[:0]
         return self._with_floor(out)

@@ -40,13 +40,6 @@ the same stretch of speech (a word's edges differ a little between the searches)
 OUTSIDE_QUIETER_DB = 7.0
 """How much quieter than the grammar's words a word outside them may be and still count as
 said by the same person: talk in the room behind is quieter (see ``judgement.MORE_WAS_SAID``)."""
-CLOSING_QUIET = 4800
-"""Samples (0.3 s) of the noise floor alone after an utterance whose grammar search found no
-sentence, searched again: in a far, reverberant room with hiss, the last word's tail is neither
-a word nor silence, so no sentence reaches its end and the grammar has no answer at all (30%
-of the far room's utterances). With the quiet after it, the sentence can close. Only then: as
-the end of every utterance it cost answers with hiss (joe 105 -> 90 of 122 right). Chosen
-without fitting; checked on the tuning voices and rooms (README)."""
 MEAN_BEFORE_ONSET = LOOKAHEAD
 """Samples of room before speech began that go into an utterance's cepstral mean, with the
 noise floor's ``LOOKAHEAD`` of speech after it (a longer stretch of speech, 0.8 s or 1.5 s,
@@ -146,8 +139,6 @@ class _Searches:
         """The cepstral mean the utterance started from."""
         self._heard: list[bytes] = []
         """The utterance's audio as the searches heard it, to be searched again."""
-        self.closed_with_quiet = False
-        """Whether the utterance was searched again with a closing quiet (``close_with``)."""
         self._session_means: dict[float, SessionMean] = {}
 
     def start(self, opening: bytes, warp: float) -> None:
@@ -162,7 +153,6 @@ class _Searches:
         session_mean = self._session_means.setdefault(warp, SessionMean())
         self._mean = render(session_mean.for_utterance(self._mean_of(opening)))
         self._heard = []
-        self.closed_with_quiet = False
         for decoder in self.decoders:
             decoder.set_cmn(self._mean)
             decoder.start_utt()
@@ -187,28 +177,6 @@ class _Searches:
         for decoder in self.decoders:
             decoder.end_utt()
 
-    def found_a_sentence(self) -> bool:
-        """Whether the stopped utterance's grammar search reached the end of a sentence."""
-        hyp = self.grammar.hyp()
-        return hyp is not None and bool(hyp.hypstr.strip())
-
-    def close_with(self, quiet: bytes) -> None:
-        """Search the stopped utterance again with ``quiet`` after it (see ``CLOSING_QUIET``);
-        the quiet stays part of it for any later search."""
-        self._heard.append(quiet)
-        self._search_heard()
-        self.closed_with_quiet = True
-
-    def _search_heard(self) -> None:
-        """Search what was heard of the stopped utterance again with the grammar decoder's
-        active search, from the utterance's cepstral mean."""
-        decoder = self.grammar
-        decoder.set_cmn(self._mean)
-        decoder.start_utt()
-        for data in self._heard:
-            decoder.process_raw(data, False, False)
-        decoder.end_utt()
-
     def evidence(self, meanings: Mapping[str, str], pronunciations_of: dict[str, list[str]]) -> dict:
         """The stopped utterance's grammar result and the evidence on it (``{"hypothesis": ""}``
         and the free decode's words for no result)."""
@@ -216,7 +184,7 @@ class _Searches:
         text = hyp.hypstr.strip() if hyp is not None else ""
         if not text:
             return {"hypothesis": "", "free": self.free_words(), "warp": self.warp}
-        frames = max(1, self.phones.n_frames())  # what was heard: the grammar's may have a closing quiet
+        frames = max(1, self.grammar.n_frames())
         grammar_fit = _acoustic_score(self.grammar)
         gap = (grammar_fit - _acoustic_score(self.phones)) / frames
         free_gap = (grammar_fit - _acoustic_score(self.free)) / frames
@@ -225,7 +193,7 @@ class _Searches:
         span_fit = _acoustic_score(self.grammar, span)
         span_gap = (span_fit - _acoustic_score(self.phones, span)) / span_frames
         span_free_gap = (span_fit - _acoustic_score(self.free, span)) / span_frames
-        per_frame = _log_score(hyp.score) / max(1, self.grammar.n_frames())  # as a search again divides it
+        per_frame = _log_score(hyp.score) / frames
         heard = self.free_words()
         same_intent = heard in meanings and meanings[heard] == meanings.get(text)  # "no" and "nope"
         agreement = 1.0 if same_intent else _common_words(text.split(), heard.split()) / len(text.split())
@@ -234,7 +202,7 @@ class _Searches:
                 "per_frame": round(per_frame, 3), "agreement": round(agreement, 3), "frames": frames,
                 "same_intent": float(same_intent), "span_gap": round(span_gap, 3),
                 "span_free_gap": round(span_free_gap, 3), "span_frames": span_frames,
-                "phone_agreement": round(sounds_alike, 3), "warp": self.warp, "closed_with_quiet": self.closed_with_quiet,
+                "phone_agreement": round(sounds_alike, 3), "warp": self.warp,
                 "loud_words_outside": _loud_words_outside(self.free, span, np.frombuffer(b"".join(self._heard), dtype=np.int16))}
 
     def search_again(self, search: str, then: str) -> tuple[str, float]:
@@ -242,7 +210,11 @@ class _Searches:
         ``then`` its search again): the words found, and their path score per frame."""
         decoder = self.grammar
         decoder.activate_search(search)
-        self._search_heard()
+        decoder.set_cmn(self._mean)
+        decoder.start_utt()
+        for data in self._heard:
+            decoder.process_raw(data, False, False)
+        decoder.end_utt()
         hyp = decoder.hyp()
         found = hyp.hypstr.strip() if hyp is not None else ""
         fit = _log_score(hyp.score) / max(1, decoder.n_frames()) if found else -math.inf
@@ -462,8 +434,6 @@ class PocketsphinxRecognizer:
             return Transcript("", 0.0)
         self._searching = False
         self._searches.stop()
-        if not self._searches.found_a_sentence():
-            self._searches.close_with(self._floor.quiet(CLOSING_QUIET).tobytes())
         self.last_scores = self._searches.evidence(self._phrases.meanings, self._pronunciations)
         answer = judge(self.last_scores, self._phrases, self._second_chance, self._clear_of_rivals)
         if answer.by_grammar:
