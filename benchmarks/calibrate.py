@@ -13,8 +13,9 @@ tests/speechgen.py. A result is accepted when its confidence reaches ``ACCEPT_CO
 pair of acceptance levels does to a tuning voice when the weights are fitted on the other
 tuning voices (leave one voice out); then, on the tuning data, what other least confidences
 for each cautious intent would do (hazards, and how many of that intent's real requests still
-get through); and last what the engine's current constants do per held-out voice and room,
-with how well the confidence matches the share of results that were right.
+get through); and last what the engine's current constants do per held-out voice and room
+(beside how often the grammar's own answer was right, taken or not: what a perfect judgement
+would reach), with how well the confidence matches the share of results that were right.
 """
 
 from __future__ import annotations
