@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
+from speech_corpus import DOUBTED_NO, Utterance, hazard, sentence_intent  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
 from voice_assistant.asr import judgement  # noqa: E402
@@ -47,8 +47,7 @@ def load(paths: list[Path]) -> list[dict]:
             record = json.loads(line)
             scores = record.get("scores") or {}
             hypothesis = scores.get("hypothesis") or ""
-            match = grammar.match(hypothesis, record["context"]) if hypothesis else None
-            record["meaning"] = match.intent if match else None
+            record["meaning"] = sentence_intent(grammar, hypothesis, record["context"])
             try:
                 record["features"] = judgement.confidence_features(scores) if hypothesis else None
             except KeyError as missing:

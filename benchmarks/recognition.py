@@ -34,12 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from speech_corpus import DOUBTED_NO, corpus, hazard, phrasings  # noqa: E402
+from speech_corpus import DOUBTED_NO, corpus, hazard, phrasings, sentence_intent  # noqa: E402
 from speechgen import ROOMS, TUNING_ROOMS, VOICES, speech  # noqa: E402
 
 from voice_assistant.asr.select import make_recognizer  # noqa: E402
 from voice_assistant.audio.wav import read_wav  # noqa: E402
-from voice_assistant.grammar import Grammar, load_grammar  # noqa: E402
+from voice_assistant.grammar import load_grammar  # noqa: E402
 from voice_assistant.transcribe import recognise  # noqa: E402
 
 
@@ -53,13 +53,6 @@ def turned_away(results: list[dict], reason: str) -> str:
     ``said_more``, ``stop_heard``), and how many of those were out-of-grammar speech."""
     away = [r for r in results if (r.get("scores") or {}).get(reason)]
     return f"{len(away)} ({sum(r['intent'] is None for r in away)} out of the grammar)"
-
-
-def grammar_meaning(grammar: Grammar, context: str, scores: dict | None) -> str | None:
-    """What the grammar's own answer meant, taken or not (None when it had none, or the engine
-    logs no evidence)."""
-    match = grammar.match(scores["hypothesis"], context) if scores and scores.get("hypothesis") else None
-    return match.intent if match else None
 
 
 def summary(results: list[dict]) -> str:
@@ -133,11 +126,12 @@ def main() -> None:
             for item in items:
                 result = recognise(recognizer, grammar, item.context, read_wav(speech(item.text, voice_name, room)))
                 scores = getattr(recognizer, "last_scores", None)
+                grammar_meant = sentence_intent(grammar, (scores or {}).get("hypothesis", ""), item.context)
                 record = {"voice": voice_name, "room": room, "context": item.context, "text": item.text,
                           "intent": item.intent, "single_word": item.single_word, "heard": result["intent"],
                           "said": result["text"], "confidence": result["confidence"],
                           "decode_ms": result["decode_ms"], "hazard": hazard(item, result["intent"], result["confidence"]),
-                          "scores": scores, "grammar_meant": grammar_meaning(grammar, item.context, scores)}
+                          "scores": scores, "grammar_meant": grammar_meant}
                 results.append(record)
                 if out:
                     out.write(json.dumps(record) + "\n")

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from calibrate import results_paths  # noqa: E402
-from speech_corpus import DOUBTED_NO, Utterance, hazard  # noqa: E402
+from speech_corpus import DOUBTED_NO, Utterance, hazard, sentence_intent  # noqa: E402
 from speechgen import TUNING_ROOMS, VOICES  # noqa: E402
 
 from voice_assistant.asr import judgement  # noqa: E402
@@ -50,8 +50,7 @@ PHRASES = {context: GRAMMAR.phrases(context) for context in GRAMMAR.contexts}
 @lru_cache(maxsize=None)
 def intent_of(text: str, context: str) -> str | None:
     """What a sentence of the context means (None for nothing: a decoy, or no sentence)."""
-    match = GRAMMAR.match(text, context) if text else None
-    return match.intent if match else None
+    return sentence_intent(GRAMMAR, text, context)
 
 
 class Replay:

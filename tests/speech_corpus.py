@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_assistant.dialog.settings import DialogSettings
-from voice_assistant.grammar import packaged_grammars_dir
+from voice_assistant.grammar import Grammar, packaged_grammars_dir
 from voice_assistant.names import MOVES_ON
 from voice_assistant.phrasebook import load_phrases
 
@@ -122,6 +122,13 @@ def corpus(every: int = 3) -> list[Utterance]:
 def phrasings(folder: Path) -> list[Utterance]:
     """Every phrasing of ``folder``'s phrases.yaml (the held-out phrasings), one-word ones marked."""
     return [Utterance(p.context, p.text, p.intent, single_word=len(p.text.split()) == 1) for p in load_phrases(folder)]
+
+
+def sentence_intent(grammar: Grammar, text: str, context: str) -> str | None:
+    """What a sentence of ``context`` means: a grammar answer's intent, as the benchmarks log and
+    replay it (None for no sentence, or a decoy)."""
+    match = grammar.match(text, context) if text else None
+    return match.intent if match else None
 
 
 def hazard(item: Utterance, heard: str | None, confidence: float | None = None) -> str | None:
