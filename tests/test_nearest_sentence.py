@@ -16,7 +16,7 @@ CASES = load_yaml(Path(__file__).parent / "fixtures" / "second_chance.yaml")["ca
 def test_the_second_chance_takes_what_the_words_clearly_say_and_nothing_it_must_not(grammar, case):
     phrases = grammar.phrases(case["context"])
     grammar_meaning = phrases.meanings[case["grammar"]] if "grammar" in case else None
-    sentence = NearestSentence(phrases).sentence_for(case["heard"], grammar_meaning)
+    sentence = NearestSentence(phrases).sentence_for(case["heard"], grammar_meaning, case.get("levels", {}).items())
     match = grammar.match(sentence, case["context"]) if sentence else None
     if case["intent"] == "nothing":
         assert sentence is None, sentence

@@ -15,7 +15,7 @@ from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
 from voice_assistant.asr import judgement
 from voice_assistant.asr.judgement import RIVAL_MARGIN
-from voice_assistant.asr.nearest_sentence import NearestSentence
+from voice_assistant.asr.nearest_sentence import NearestSentence, SecondChanceSettings
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from voice_assistant.asr.pocketsphinx_model import FREE_DECODE_WORDS_FILE
 from voice_assistant.asr.speaker_pitch import HIGH_VOICE_WARP
@@ -141,6 +141,28 @@ def test_a_longer_sentence_that_starts_like_a_command_is_not_taken(pocketsphinx,
     result = first_words(pocketsphinx, grammar, "guidance", "next door's dog is barking", "festival-kal")
     assert result["text"] == "", (result, pocketsphinx.last_scores)
     assert pocketsphinx.last_scores["said_more"] and "second_chance" not in pocketsphinx.last_scores
+
+
+@pytest.mark.parametrize("context, text", [("yes_no", "yes we have no bananas"), ("guidance", "next week is fine")])
+def test_no_second_chance_when_more_was_said_about_something_else(pocketsphinx, grammar, context, text):
+    """slt's "yes we have no bananas": the grammar fits "yes weakness" (not taken) and the free
+    decode hears every word, in which a "yes" is the nearest sentence. The words no yes uses
+    outweigh it: more was said, about something else. So for "next week is fine" and "next"."""
+    result = first_words(pocketsphinx, grammar, context, text, "festival-slt")
+    assert pocketsphinx.last_scores["free"] == text
+    assert result["text"] == "" and "second_chance" not in pocketsphinx.last_scores, (result, pocketsphinx.last_scores)
+
+
+@pytest.mark.parametrize("context, text, intent", [("guidance", "how can I prevent this", "prevention_tips"),
+                                                   ("yes_no", "yep", "yes")])
+def test_talk_behind_a_second_chance_does_not_count_as_more_said(pocketsphinx, grammar, context, text, intent):
+    """joe made a woman, with talk in the room behind: the free decode hears "how can i prevent
+    this will warm up with", the talk's words 9-17 dB under the speaker's loudest. The speaker
+    did not say them, so the second chance still takes what the speaker's words say."""
+    result = first_words(pocketsphinx, grammar, context, text, "joe-woman", "chatter")
+    assert result["intent"] == intent and pocketsphinx.last_scores["second_chance"], (result, pocketsphinx.last_scores)
+    talk_behind = SecondChanceSettings().talk_behind_db
+    assert any(level <= -talk_behind for _, level in pocketsphinx.last_scores["free_levels"])
 
 
 @pytest.mark.parametrize("voice", ["piper-joe", "festival-kal"])

@@ -167,7 +167,7 @@ def _judge(scores: dict, phrases: ContextPhrases, second_chance: NearestSentence
         return Judgement("", sure, said_more=True)
     if text and accepts(scores, phrases.cautious.get(meaning, 0.0)) and clear_of_rivals(meaning):
         return Judgement(text, sure, by_grammar=True)
-    nearest = second_chance.sentence_for(str(scores.get("free", "")), meaning or None)
+    nearest = second_chance.sentence_for(str(scores.get("free", "")), meaning or None, scores.get("free_levels", ()))
     if nearest is None or not clear_of_rivals(phrases.meanings[nearest]):
         return Judgement("", sure)
     return Judgement(nearest, SECOND_CHANCE_CONFIDENCE)

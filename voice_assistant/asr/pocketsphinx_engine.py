@@ -75,21 +75,39 @@ def _word_span(decoder: Any) -> tuple[int, int] | None:
     return (words[0].start_frame, words[-1].end_frame) if words else None
 
 
-def _loud_words_outside(decoder: Any, span: tuple[int, int], audio: np.ndarray) -> list[str]:
-    """The decoder's words that lie (by their middle frame) more than ``OUTSIDE_SLACK`` frames
-    before or after ``span`` and are as loud as speech there: their loudest frame within
-    ``OUTSIDE_QUIETER_DB`` of the loudest in ``span`` (``audio`` is the utterance as the
-    decoder heard it; a ``LEVEL_BLOCK`` is one of the decoder's 10 ms frames)."""
-    power = 10 * np.log10(block_levels(audio) ** 2 + 1.0)
+class _Loudness:
+    """How loud each stretch of an utterance is (``audio`` as the decoder heard it; a
+    ``LEVEL_BLOCK`` is one of the decoder's 10 ms frames)."""
 
-    def loudest(first: int, last: int) -> float:
-        part = power[first:last + 1]
+    def __init__(self, audio: np.ndarray) -> None:
+        self._power = 10 * np.log10(block_levels(audio) ** 2 + 1.0)
+
+    def loudest(self, first: int, last: int) -> float:
+        """The level (dB) of the loudest frame from ``first`` to ``last``."""
+        part = self._power[first:last + 1]
         return float(part.max()) if len(part) else -math.inf
 
-    least = loudest(*span) - OUTSIDE_QUIETER_DB
-    return [word.word.split("(")[0] for word in _words(decoder)
-            if not span[0] - OUTSIDE_SLACK <= (word.start_frame + word.end_frame) / 2 <= span[1] + OUTSIDE_SLACK
-            and loudest(word.start_frame, word.end_frame) >= least]
+
+def _word(segment: Any) -> str:
+    return segment.word.split("(")[0]
+
+
+def _loud_words_outside(decoder: Any, span: tuple[int, int], loudness: _Loudness) -> list[str]:
+    """The decoder's words that lie (by their middle frame) more than ``OUTSIDE_SLACK`` frames
+    before or after ``span`` and are as loud as speech there: their loudest frame within
+    ``OUTSIDE_QUIETER_DB`` of the loudest in ``span``."""
+    least = loudness.loudest(*span) - OUTSIDE_QUIETER_DB
+    return [_word(segment) for segment in _words(decoder)
+            if not span[0] - OUTSIDE_SLACK <= (segment.start_frame + segment.end_frame) / 2 <= span[1] + OUTSIDE_SLACK
+            and loudness.loudest(segment.start_frame, segment.end_frame) >= least]
+
+
+def _levels(decoder: Any, loudness: _Loudness) -> list[tuple[str, float]]:
+    """The decoder's words, each with how much quieter (dB, 0 or less) its loudest frame is than
+    the loudest word's: talk in the room behind is quieter than the speaker."""
+    levels = [(_word(segment), loudness.loudest(segment.start_frame, segment.end_frame)) for segment in _words(decoder)]
+    loudest = max((level for _, level in levels), default=0.0)
+    return [(word, round(level - loudest, 1)) for word, level in levels]
 
 
 Graph = tuple[int, int, list[tuple]]
@@ -182,8 +200,10 @@ class _Searches:
         and the free decode's words for no result)."""
         hyp = self.grammar.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
+        loudness = _Loudness(np.frombuffer(b"".join(self._heard), dtype=np.int16))
+        levels = _levels(self.free, loudness)
         if not text:
-            return {"hypothesis": "", "free": self.free_words(), "warp": self.warp}
+            return {"hypothesis": "", "free": self.free_words(), "free_levels": levels, "warp": self.warp}
         frames = max(1, self.grammar.n_frames())
         grammar_fit = _acoustic_score(self.grammar)
         gap = (grammar_fit - _acoustic_score(self.phones)) / frames
@@ -203,7 +223,7 @@ class _Searches:
                 "same_intent": float(same_intent), "span_gap": round(span_gap, 3),
                 "span_free_gap": round(span_free_gap, 3), "span_frames": span_frames,
                 "phone_agreement": round(sounds_alike, 3), "warp": self.warp,
-                "loud_words_outside": _loud_words_outside(self.free, span, np.frombuffer(b"".join(self._heard), dtype=np.int16))}
+                "loud_words_outside": _loud_words_outside(self.free, span, loudness), "free_levels": levels}
 
     def search_again(self, search: str, then: str) -> tuple[str, float]:
         """Search the stopped utterance again with the grammar decoder's ``search`` (then make
