@@ -1,4 +1,5 @@
-"""Replay logged evidence under other second-chance levels for the cautious meanings.
+"""Replay logged evidence under other second-chance levels: for the cautious meanings, and for
+more said than the nearest sentence.
 
     .venv/bin/python benchmarks/recognition.py --phrasings benchmarks/tuning_phrasings --rooms clean,hiss --jsonl t.jsonl
     .venv/bin/python benchmarks/second_chance.py t.jsonl [more.jsonl]
@@ -14,6 +15,9 @@ never taking a cautious meaning this way, wrong answers, false accepts, hazards,
 taken for something else that the dialog would ask again. The rival check's margin is logged
 only when the engine searched for it: a pair below the engine's own levels can reach an answer
 whose margin was never measured, and those are counted as "unchecked" (taken as clear).
+Last, each pair of ``most_unexplained_share`` and ``talk_behind_db``: what it gains and loses
+against never turning a second chance away for more said (results written before the word
+levels were logged count every word heard as loud).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ RECORD_KEYS = {"voice", "room", "context", "text", "intent", "single_word", "hea
 """What a line of ``benchmarks/recognition.py --jsonl`` holds that a replay reads."""
 LEVELS = [(math.inf, math.inf), (2.0, 1.0), (3.0, 1.0), (3.0, 2.0), (4.0, 2.0), (5.0, 3.0)]
 """(least weight, least lead) pairs tried; the first never takes a cautious meaning this way."""
+MORE_SAID_LEVELS = [(math.inf, 7.0), (0.5, 7.0), (1.0, 4.0), (1.0, 7.0), (1.0, 10.0), (1.0, math.inf),
+                    (1.5, 7.0), (2.0, 7.0)]
+"""(most unexplained share, talk-behind dB) pairs tried; the first never turns one away."""
 
 
 GRAMMAR = load_grammar()
@@ -123,7 +130,7 @@ def read_results(parser: argparse.ArgumentParser, paths: list[Path]) -> list[dic
 
 
 def main() -> None:
-    parser, paths = results_paths("Replay logged evidence under other cautious second-chance levels.")
+    parser, paths = results_paths("Replay logged evidence under other second-chance levels.")
     records = read_results(parser, paths)
     own = Replay(SecondChanceSettings())
     differ = sum(own.answer(record)[0] != record["heard"] for record in records)
@@ -131,14 +138,25 @@ def main() -> None:
     tuning = [r for r in records if VOICES[r["voice"]].tuned and r["room"] in TUNING_ROOMS]
     print(f"on the tuning voices and rooms ({len(tuning)} utterances, "
           f"{sum(r['intent'] is None for r in tuning)} of them out of the grammar):")
-    never: list[str | None] = []
-    for weight, lead in LEVELS:
-        replay = Replay(SecondChanceSettings(cautious_least_weight=weight, cautious_least_lead=lead))
-        answers = [replay.answer(r) for r in tuning]
-        never = never or [heard for heard, _ in answers]  # the first pair never takes a cautious meaning
-        counts = tally(tuning, answers, never)
-        name = "never" if math.isinf(weight) else f"weight {weight:g}, lead {lead:g}"
-        print(f"  {name:20} " + "  ".join(f"{key} {counts[key]}" for key in
+    print("  a cautious meaning as a second chance, at each least weight and lead:")
+    compare(tuning, [(("never" if math.isinf(weight) else f"weight {weight:g}, lead {lead:g}"),
+                      SecondChanceSettings(cautious_least_weight=weight, cautious_least_lead=lead))
+                     for weight, lead in LEVELS])
+    print("  more said than the nearest sentence, at each most unexplained share and talk-behind level:")
+    compare(tuning, [(("never" if math.isinf(share) else f"share {share:g}, {db:g} dB"),
+                      SecondChanceSettings(most_unexplained_share=share, talk_behind_db=db))
+                     for share, db in MORE_SAID_LEVELS])
+
+
+def compare(records: list[dict], settings: list[tuple[str, SecondChanceSettings]]) -> None:
+    """Print what each named setting makes of ``records``, against the first."""
+    first: list[str | None] = []
+    for name, setting in settings:
+        replay = Replay(setting)
+        answers = [replay.answer(r) for r in records]
+        first = first or [heard for heard, _ in answers]
+        counts = tally(records, answers, first)
+        print(f"    {name:20} " + "  ".join(f"{key} {counts[key]}" for key in
               ("right", "gained", "lost", "wrong", "false accepts", "hazards", "asked again")) +
               f"  unchecked {replay.unchecked}")
 
