@@ -59,14 +59,6 @@ class ContextPhrases:
     def vocabulary(self) -> frozenset[str]:
         return frozenset(word for text in self.meanings for word in text.split())
 
-    @cached_property
-    def words_of(self) -> Mapping[str, frozenset[str]]:
-        """Each meaning → the words its sentences use."""
-        words: dict[str, set[str]] = {}
-        for text, intent in self.meanings.items():
-            words.setdefault(intent, set()).update(text.split())
-        return {intent: frozenset(used) for intent, used in words.items()}
-
     @property
     def harmless(self) -> dict[str, str]:
         """The sentences (and meanings) of the intents the context is not cautious about."""

@@ -86,7 +86,6 @@ class NearestSentence:
     def __init__(self, phrases: ContextPhrases, settings: SecondChanceSettings = SecondChanceSettings()) -> None:
         self._settings = settings
         self._cautious = phrases.cautious
-        self._words_of = phrases.words_of
         meanings = phrases.meanings
         users: dict[str, set[str]] = defaultdict(set)
         self._sentences: dict[tuple[str, ...], tuple[str, str]] = {}
@@ -101,6 +100,10 @@ class NearestSentence:
         count = len(set(meanings.values()))
         self._weight = {word: math.log(count / len(intents)) for word, intents in users.items()}
         """How much a word says: more the fewer meanings use it ("repeat"; not "the")."""
+        self._meanings_using = dict(users)
+        """Each word → the meanings whose sentences use it."""
+        self._rarest = max(self._weight.values(), default=0.0)
+        """What a word the context never uses weighs."""
         self._holding: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for words in self._sentences:
             for word in words:
@@ -153,8 +156,8 @@ class NearestSentence:
 
     def _unexplained(self, said: set[str], intent: str) -> float:
         """The weight of the words ``said`` that no sentence of ``intent`` uses."""
-        rarest = max(self._weight.values())
-        return sum(self._weight.get(word, rarest) for word in said - self._words_of[intent])
+        return sum(self._weight.get(word, self._rarest) for word in said
+                   if intent not in self._meanings_using.get(word, ()))
 
     def _least(self, intent: str, agreeing: bool) -> tuple[float, float]:
         """The least weight and lead the nearest sentence of ``intent`` needs."""
