@@ -592,28 +592,6 @@ def test_a_recognizer_hears_the_same_whatever_was_built_or_heard_before_it(gramm
     assert second_utterance(True) == alone
 
 
-def test_a_new_speaker_is_heard_the_same_whatever_was_heard_before(grammar):
-    """The front end's noise estimate followed the audio from one utterance to the next, and
-    ``new_speaker`` did not forget it: the same "help" from awb fitted "no" 0.3-1.6 a frame
-    better than its rival by what came before it, rejected one time and a sure "no" to a
-    red-flag question the next."""
-    recognizer = PocketsphinxRecognizer(grammar)
-    help_ = read_wav(speech("help", "flite-awb"))
-    before = [read_wav(speech(text, voice, room)) for text, voice, room in
-              [("yes", "clean", "clean"), ("no", "flite-awb", "fan"), ("I'm having a back spasm", "festival-slt", "clean")]]
-
-    def heard_after(earlier: np.ndarray) -> dict:
-        recognizer.new_speaker()
-        recognise(recognizer, grammar, "yes_no", earlier)
-        recognizer.new_speaker()
-        recognise(recognizer, grammar, "yes_no", help_)
-        return dict(recognizer.last_scores)
-
-    first = heard_after(before[0])
-    assert "rival_margin" in first, first  # a cautious answer: its rivals were searched
-    assert all(heard_after(earlier) == first for earlier in before[1:])
-
-
 def test_the_fit_over_the_words_leaves_out_the_room_before_and_after():
     """The span evidence: only the frames of the grammar's words count, a segment partly
     inside in proportion (so talk before or after a command does not swamp its fit)."""

@@ -137,14 +137,7 @@ def _common_words(a: list[str], b: list[str]) -> int:
 class _Searches:
     """The three searches of one utterance (the grammar, the phone loop and the free decode), at
     the warp the speaker's pitch calls for (see ``speaker_pitch``), each warp with its own
-    settled cepstral mean (a warp changes the cepstra).
-
-    The model's front end removes steady noise (``remove_noise`` in its ``feat.params``) with an
-    estimate of the room's noise that each decoder carries from one utterance to the next. Warm,
-    it is worth much in steady noise: started afresh for every utterance, the tuning voices lost
-    5-16 of 122 utterances each with hiss, and no refit of the confidence won that back. So it
-    is kept through a session, and an estimate started afresh (a new recognizer, a new speaker,
-    a new warp) is first shown the utterance's opening, the room just before the speech."""
+    settled cepstral mean (a warp changes the cepstra)."""
 
     def __init__(self, common: dict, grammar_lexicon: Path, free_lexicon: Path, free_lm: Path) -> None:
         from pocketsphinx import Config, Decoder
@@ -165,20 +158,16 @@ class _Searches:
         self._heard: list[bytes] = []
         """The utterance's audio as the searches heard it, to be searched again."""
         self._session_means: dict[float, SessionMean] = {}
-        self._fresh = True
-        """Whether the searches' noise estimates start afresh with the next utterance."""
 
     def start(self, opening: bytes, warp: float) -> None:
         """Start the utterance at ``warp``, from the cepstral mean of its ``opening`` and the
         session's at that warp."""
         if warp != self.warp:
-            self._afresh(warp)
-        if self._fresh:
-            for decoder in (self.grammar, self.free):  # the phone loop measures the opening anyway
-                decoder.start_utt()
-                decoder.process_raw(opening, True, False)  # features only: no search
-                decoder.end_utt()
-            self._fresh = False
+            for decoder in self.decoders:
+                # reinit_feat(Config) keeps the old warp: the decoder's own config must change.
+                decoder.config["warp_params"] = str(warp)
+                decoder.reinit_feat()
+            self.warp = warp
         session_mean = self._session_means.setdefault(warp, SessionMean())
         self._mean = render(session_mean.for_utterance(self._mean_of(opening)))
         self._heard = []
@@ -261,20 +250,9 @@ class _Searches:
         """The utterance was understood: its mean settles the session mean at this warp."""
         self._session_means[self.warp].understood(parse(self.phones.get_cmn()))
 
-    def forget(self) -> None:
-        """Forget the settled means and the room's noise: the next utterance starts from its
-        own opening alone, heard as it would be first."""
+    def forget_means(self) -> None:
+        """Forget the settled means: the next utterance starts from its own opening alone."""
         self._session_means = {}
-        self._afresh(self.warp)
-
-    def _afresh(self, warp: float) -> None:
-        """Each decoder's features started again at ``warp``, the noise estimate with them."""
-        for decoder in self.decoders:
-            # reinit_feat(Config) keeps the old warp: the decoder's own config must change.
-            decoder.config["warp_params"] = str(warp)
-            decoder.reinit_feat()
-        self.warp = warp
-        self._fresh = True
 
 
 class PocketsphinxRecognizer:
@@ -460,9 +438,9 @@ class PocketsphinxRecognizer:
         return True
 
     def new_speaker(self) -> None:
-        """Forget the speaker's pitch, the settled cepstral means and the room's noise."""
+        """Forget the speaker's pitch and the settled cepstral means."""
         self._speaker = SpeakerPitch()
-        self._searches.forget()
+        self._searches.forget_means()
 
     def partial(self) -> str:
         if not self._searching:  # before that, it is the last utterance's
