@@ -37,5 +37,6 @@ class Recognizer(Protocol):
         """Finish the utterance and return what was heard."""
 
     def new_speaker(self) -> None:
-        """Forget what earlier utterances taught about the speaker and the room: the next
-        one may be someone else, somewhere else (another recording)."""
+        """Forget what earlier utterances taught about the speaker: the next one may be
+        someone else (another recording). What an engine follows of the room's steady noise
+        may stay."""
