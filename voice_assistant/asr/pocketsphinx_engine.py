@@ -89,6 +89,7 @@ class _Loudness:
 
 
 def _word(segment: Any) -> str:
+    """The word a decoder's segment spells ("stop(2)", an alternate pronunciation, is "stop")."""
     return segment.word.split("(")[0]
 
 
