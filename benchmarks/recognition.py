@@ -129,9 +129,10 @@ def main() -> None:
         for room in args.rooms.split(","):
             results = []
             for item in items:
+                samples = read_wav(speech(item.text, voice_name, room))
                 if args.each_file_alone:
-                    recognizer.new_speaker()
-                result = recognise(recognizer, grammar, item.context, read_wav(speech(item.text, voice_name, room)))
+                    recognizer.new_speaker(samples)
+                result = recognise(recognizer, grammar, item.context, samples)
                 scores = getattr(recognizer, "last_scores", None)
                 grammar_meant = sentence_intent(grammar, (scores or {}).get("hypothesis", ""), item.context)
                 record = {"voice": voice_name, "room": room, "context": item.context, "text": item.text,

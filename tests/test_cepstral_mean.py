@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_assistant.asr.cepstral_mean import LATEST_WEIGHT, OPENING_WEIGHT, SessionMean, parse, render
+from voice_assistant.asr.cepstral_mean import (LATEST_WEIGHT, OPENING_WEIGHT, SessionMean, parse, render,
+                                                with_whole_recording)
 
 
 def test_until_something_is_understood_the_opening_is_the_mean():
@@ -32,3 +33,8 @@ def test_the_settled_mean_follows_the_latest_utterances():
 def test_a_mean_goes_to_pocketsphinx_and_back_unchanged():
     text = "45.640,2.410,-2.480,0.250"
     assert render(parse(text)) == text
+
+
+def test_a_whole_recording_moves_its_openings_mean_a_quarter_of_the_way():
+    blended = with_whole_recording(np.array([40.0, 8.0]), np.array([60.0, 0.0]))
+    assert np.allclose(blended, [45.0, 6.0])

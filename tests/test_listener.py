@@ -47,7 +47,7 @@ class FakeRecognizer:
     def end(self) -> Transcript:
         return Transcript(self.words, 0.95)
 
-    def new_speaker(self) -> None:
+    def new_speaker(self, recording: np.ndarray | None = None) -> None:
         """Nothing learnt to forget."""
 
 

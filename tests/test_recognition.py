@@ -663,3 +663,22 @@ def test_audio_that_was_not_understood_does_not_settle_the_mean(grammar):
     alone, after_chatter = stop_after(chatter=False), stop_after(chatter=True)
     assert after_chatter["hypothesis"] == alone["hypothesis"]
     assert abs(after_chatter["gap"] - alone["gap"]) < 3 and abs(after_chatter["per_frame"] - alone["per_frame"]) < 3
+
+
+def test_a_file_heard_alone_starts_a_quarter_from_its_whole_recordings_mean(grammar):
+    """A recording known whole before it is heard (a file, to ``transcribe``) starts its
+    cepstral mean three quarters from its opening's and a quarter from the whole recording's."""
+    from voice_assistant.asr.cepstral_mean import parse, with_whole_recording
+
+    recognizer = PocketsphinxRecognizer(grammar)
+    samples = read_wav(speech("start the ice timer", "piper-joe", "hiss"))
+
+    def started_from(recording: np.ndarray | None) -> np.ndarray:
+        recognizer.new_speaker(recording)
+        assert recognise(recognizer, grammar, "guidance", samples)["intent"] == "start_ice_timer"
+        return parse(recognizer._searches._mean)
+
+    opening_only, with_the_whole = started_from(None), started_from(samples)
+    whole = recognizer._searches._mean_of(recognizer._with_floor(samples))
+    assert np.allclose(with_the_whole, with_whole_recording(opening_only, whole), atol=0.01)
+    assert not np.allclose(with_the_whole, opening_only, atol=0.5)

@@ -60,7 +60,7 @@ def transcribe_files(args: argparse.Namespace) -> int:
             failures += 1
             continue
         if not args.one_session:
-            recognizer.new_speaker()
+            recognizer.new_speaker(samples)
         print(json.dumps({"file": str(path), **recognise(recognizer, grammar, args.context, samples)},
                          ensure_ascii=False), flush=True)
     return 2 if failures else 0

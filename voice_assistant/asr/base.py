@@ -36,7 +36,8 @@ class Recognizer(Protocol):
     def end(self) -> Transcript:
         """Finish the utterance and return what was heard."""
 
-    def new_speaker(self) -> None:
+    def new_speaker(self, recording: np.ndarray | None = None) -> None:
         """Forget what earlier utterances taught about the speaker: the next one may be
         someone else (another recording). What an engine follows of the room's steady noise
-        may stay."""
+        may stay. ``recording`` is the next utterance whole, when it is known before it is
+        heard (a file): an engine may measure over all of it."""

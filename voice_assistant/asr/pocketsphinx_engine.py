@@ -12,7 +12,7 @@ import numpy as np
 
 from voice_assistant.asr import free_decode_lm
 from voice_assistant.asr.base import Transcript
-from voice_assistant.asr.cepstral_mean import SessionMean, parse, render
+from voice_assistant.asr.cepstral_mean import SessionMean, parse, render, with_whole_recording
 from voice_assistant.asr.judgement import RIVAL_MARGIN, judge
 from voice_assistant.asr.nearest_sentence import NearestSentence
 from voice_assistant.asr.noise_floor import LOOKAHEAD, NoiseFloor, block_levels
@@ -160,9 +160,9 @@ class _Searches:
         """The utterance's audio as the searches heard it, to be searched again."""
         self._session_means: dict[float, SessionMean] = {}
 
-    def start(self, opening: bytes, warp: float) -> None:
-        """Start the utterance at ``warp``, from the cepstral mean of its ``opening`` and the
-        session's at that warp."""
+    def start(self, opening: bytes, warp: float, recording: bytes | None = None) -> None:
+        """Start the utterance at ``warp``, from the cepstral mean of its ``opening`` (with a
+        share of its whole ``recording``'s, when that is known) and the session's at that warp."""
         if warp != self.warp:
             for decoder in self.decoders:
                 # reinit_feat(Config) keeps the old warp: the decoder's own config must change.
@@ -170,7 +170,10 @@ class _Searches:
                 decoder.reinit_feat()
             self.warp = warp
         session_mean = self._session_means.setdefault(warp, SessionMean())
-        self._mean = render(session_mean.for_utterance(self._mean_of(opening)))
+        opening_mean = self._mean_of(opening)
+        if recording is not None:
+            opening_mean = with_whole_recording(opening_mean, self._mean_of(recording))
+        self._mean = render(session_mean.for_utterance(opening_mean))
         self._heard = []
         for decoder in self.decoders:
             decoder.set_cmn(self._mean)
@@ -328,6 +331,8 @@ class PocketsphinxRecognizer:
         """The utterance's pitch, which settles the speaker's once it is understood."""
         self._waiting = np.zeros(0, dtype=np.int16)
         """The utterance's audio let go by the noise floor while the searches wait to start."""
+        self._recording: np.ndarray | None = None
+        """The next utterance's whole recording, when it is known before it is heard (a file)."""
         self.context = ""
         self.last_scores: dict[str, float | str | list[str]] = {}
         """The evidence behind the last result (for benchmarks and calibration), with the warp
@@ -437,15 +442,27 @@ class PocketsphinxRecognizer:
                 return False
             if clear is not None:
                 pitch = voice_pitch(held[max(0, clear - LOOKAHEAD):clear + LOOKAHEAD])
-        self._searches.start(opening.tobytes(), warp_for(pitch))
+        self._searches.start(opening.tobytes(), warp_for(pitch), self._with_floor(self._recording))
         self._pitch = PitchTrack()
         self._searching = True
         return True
 
-    def new_speaker(self) -> None:
-        """Forget the speaker's pitch and the settled cepstral means (not the room's noise)."""
+    def new_speaker(self, recording: np.ndarray | None = None) -> None:
+        """Forget the speaker's pitch and the settled cepstral means (not the room's noise). The
+        next utterance's cepstral mean takes a share of its whole ``recording``, when given."""
         self._speaker = SpeakerPitch()
         self._searches.forget_means()
+        self._recording = recording
+
+    @staticmethod
+    def _with_floor(recording: np.ndarray | None) -> bytes | None:
+        """``recording`` with the noise floor its utterance gets (seeded alike: the same
+        samples), None for none."""
+        if recording is None:
+            return None
+        floor = NoiseFloor()
+        floor.begin()
+        return np.concatenate([floor.push(recording), floor.flush()]).tobytes()
 
     def partial(self) -> str:
         if not self._searching:  # before that, it is the last utterance's
@@ -454,6 +471,7 @@ class PocketsphinxRecognizer:
 
     def end(self) -> Transcript:
         self._stream(self._floor.flush(), ended=True)
+        self._recording = None
         if not self._searching:
             self.last_scores = {"hypothesis": ""}
             return Transcript("", 0.0)

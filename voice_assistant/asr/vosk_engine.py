@@ -71,7 +71,7 @@ class VoskRecognizer:
     def partial(self) -> str:
         return " ".join(str(json.loads(self._active.PartialResult()).get("partial", "")).split())
 
-    def new_speaker(self) -> None:
+    def new_speaker(self, recording: np.ndarray | None = None) -> None:
         """Nothing to forget: every utterance starts from a reset recognizer (``begin``)."""
 
     def end(self) -> Transcript:
