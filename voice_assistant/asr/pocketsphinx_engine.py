@@ -33,6 +33,10 @@ BETWEEN_CONTEXTS = "_between_contexts"
 """The stand-in search's name (a context is never named with a leading underscore)."""
 RIVALS = "_rivals"
 """The search of the context's harmless sentences, while a cautious result is checked."""
+FEATURES_ONLY = "_features_only"
+"""The phone loop's one-word search while an opening's cepstral mean is measured: only the
+features are wanted, and pocketsphinx searches the frames it held anyway when the utterance
+ends (over a 3 s file the phone loop took ~380 ms, this 30-45 ms; the mean is the same)."""
 
 OUTSIDE_SLACK = 5
 """Frames either side of the grammar's words within which a free-decode word still counts as
@@ -153,6 +157,7 @@ class _Searches:
         # of speech, and the words only need to be good enough to compare.
         self.free = Decoder(Config(lm=str(free_lm), fwdflat=False, dict=str(free_lexicon), **common))
         self.decoders = (self.grammar, self.free, self.phones)
+        self._phone_loop = self.phones.current_search()
         self.warp = MODEL_WARP
         self._mean = ""
         """The cepstral mean the utterance started from."""
@@ -184,10 +189,12 @@ class _Searches:
         # pocketsphinx reports a mean blended with what it measured before: start afresh, and
         # measure twice, so that what it blends with is this opening itself.
         self.phones.reinit_feat()
+        self.phones.activate_search(FEATURES_ONLY)
         for _ in range(2):
             self.phones.start_utt()
-            self.phones.process_raw(opening, True, True)  # features only: no search
+            self.phones.process_raw(opening, True, True)  # features first, searched at the end
             self.phones.end_utt()
+        self.phones.activate_search(self._phone_loop)
         return parse(self.phones.get_cmn())
 
     def process(self, data: bytes) -> None:
@@ -308,10 +315,12 @@ class PocketsphinxRecognizer:
                 # The free decode's language model is cut to its words where scripts/setup has made that.
                 free_lm = free_decode_lm.language_model(base / "en-us.lm.bin", free_vocabulary)
                 self._searches = _Searches(common, grammar_lexicon, free_lexicon, free_lm)
-                # A one-word search to stand in while one context's graph makes way for the next.
+                # A one-word search to stand in while one context's graph makes way for the next,
+                # and in the phone loop while an opening's mean is measured.
                 any_word = min(grammar.vocabulary())
-                search = self._searches.grammar
-                search.add_fsg(BETWEEN_CONTEXTS, search.create_fsg(BETWEEN_CONTEXTS, 0, 1, [(0, 1, 1.0, any_word)]))
+                stand_ins = ((self._searches.grammar, BETWEEN_CONTEXTS), (self._searches.phones, FEATURES_ONLY))
+                for search, name in stand_ins:
+                    search.add_fsg(name, search.create_fsg(name, 0, 1, [(0, 1, 1.0, any_word)]))
         except (RuntimeError, ValueError) as error:
             raise UserFacingError(f"pocketsphinx model failed to load ({error}); reinstall it with "
                                   "'pip install --force-reinstall pocketsphinx'") from None
