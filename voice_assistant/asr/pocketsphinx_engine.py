@@ -287,9 +287,10 @@ class PocketsphinxRecognizer:
     Each utterance's cepstral normalisation starts from its own first moments (the room just
     before speech began and the first 0.3 s of speech, which the noise floor holds back
     anyway) blended with the session's settled mean (see ``cepstral_mean``), and then follows
-    the utterance. Starting from a fixed mean heard a short "no" in an unfamiliar room as
-    "help", and the free decode heard "film if" for "nope"; waiting for the whole utterance
-    cost ~60 ms after the end of speech.
+    the utterance. For a file heard as a new speaker's, known whole before it is heard, a
+    quarter of the opening's mean is the whole recording's. Starting from a fixed mean heard
+    a short "no" in an unfamiliar room as "help", and the free decode heard "film if" for
+    "nope"; waiting for the whole utterance cost ~60 ms after the end of speech.
     """
 
     engine = "pocketsphinx"
@@ -465,8 +466,9 @@ class PocketsphinxRecognizer:
 
     @staticmethod
     def _with_floor(recording: np.ndarray | None) -> bytes | None:
-        """``recording`` with the noise floor its utterance gets (seeded alike: the same
-        samples), None for none."""
+        """``recording`` with a noise floor 40 dB under its loudest, as its utterance gets one
+        (None for none). Streamed, the floor follows the loudest heard so far, so the two can
+        differ a little before the loudest sound."""
         if recording is None:
             return None
         floor = NoiseFloor()
