@@ -471,8 +471,7 @@ class PocketsphinxRecognizer:
         differ a little before the loudest sound."""
         if recording is None:
             return None
-        floor = NoiseFloor()
-        floor.begin()
+        floor = NoiseFloor()  # begun on construction
         return np.concatenate([floor.push(recording), floor.flush()]).tobytes()
 
     def partial(self) -> str:
