@@ -14,6 +14,7 @@ import pytest
 from speech_corpus import IN_GRAMMAR, OUT_OF_GRAMMAR, SINGLE_WORDS
 from speechgen import speech
 from voice_assistant.asr import judgement
+from voice_assistant.asr.cepstral_mean import parse, with_whole_recording
 from voice_assistant.asr.judgement import RIVAL_MARGIN
 from voice_assistant.asr.nearest_sentence import NearestSentence, SecondChanceSettings
 from voice_assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
@@ -668,8 +669,6 @@ def test_audio_that_was_not_understood_does_not_settle_the_mean(grammar):
 def test_a_file_heard_alone_starts_a_quarter_from_its_whole_recordings_mean(grammar):
     """A recording known whole before it is heard (a file, to ``transcribe``) starts its
     cepstral mean three quarters from its opening's and a quarter from the whole recording's."""
-    from voice_assistant.asr.cepstral_mean import parse, with_whole_recording
-
     recognizer = PocketsphinxRecognizer(grammar)
     samples = read_wav(speech("start the ice timer", "piper-joe", "hiss"))
 

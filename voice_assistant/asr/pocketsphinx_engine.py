@@ -466,9 +466,9 @@ class PocketsphinxRecognizer:
 
     @staticmethod
     def _with_floor(recording: np.ndarray | None) -> bytes | None:
-        """``recording`` with a noise floor 40 dB under its loudest, as its utterance gets one
-        (None for none). Streamed, the floor follows the loudest heard so far, so the two can
-        differ a little before the loudest sound."""
+        """``recording`` with the noise floor its utterance gets (``NoiseFloor``; None for
+        none). Streamed, the floor follows the loudest heard so far, so the two can differ a
+        little before the loudest sound."""
         if recording is None:
             return None
         floor = NoiseFloor()  # begun on construction
