@@ -260,6 +260,16 @@ def test_a_bad_phone_in_the_pronunciations_is_one_line(data_copy):
     assert result.returncode == 1 and "unknown phone QQ" in result.stdout
 
 
+def test_a_word_given_twice_in_the_pronunciations_is_one_line(data_copy):
+    """A second line would silently replace the first."""
+    _, grammars_dir = data_copy
+    with open(grammars_dir / "pronunciations.dict", "a") as file:
+        file.write("wobble W AA B AH L\nwobble W AO B AH L\n")
+    result = cli("check", "--grammars", str(grammars_dir))
+    assert result.returncode == 1 and "'wobble' is listed twice" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
 # ---------------------------------------------------------------- 9. 10. 11. files it must not touch
 def test_speak_to_never_deletes_files_it_did_not_write(tmp_path):
     folder = tmp_path / "said"

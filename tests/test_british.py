@@ -1,4 +1,5 @@
-"""British pronunciations as alternates: by rule, and none that makes a bare "stop" a "start"."""
+"""Pronunciations as alternates: the grammar's own, and British ones by rule, none that makes a bare "stop"
+a "start"."""
 
 from __future__ import annotations
 
@@ -49,6 +50,14 @@ def test_the_lexicon_adds_the_british_form_of_the_first_pronunciation_only_for_t
                      "star S T AA R", "start S T AA R T", "stop S T AA P", "stop(2) S T AO P"]
     alone = lexicon({"start", "back"}, dictionary, {}, accented={"start", "back"}).splitlines()
     assert alone == ["back B AE K", "start S T AA R T", "start(2) S T AA T"], "no stop to meet"
+
+
+def test_a_pronunciation_the_grammar_gives_a_word_the_dictionary_has_is_one_more_way_of_saying_it(tmp_path):
+    """("help" with its dark l as a vowel); given twice, or as the dictionary has it, it is once."""
+    dictionary = tmp_path / "words.dict"
+    dictionary.write_text("help HH EH L P\nno N OW\n")
+    lines = lexicon({"help", "no"}, dictionary, {"help": "HH EH OW P", "no": "N OW"}).splitlines()
+    assert lines == ["help HH EH L P", "help(2) HH EH OW P", "no N OW"]
 
 
 @pytest.mark.parametrize("phones, other, differ", [

@@ -340,6 +340,14 @@ def test_a_cry_of_pain_during_the_steps_starts_or_skips_nothing(pocketsphinx, gr
     assert result["intent"] is None, (result, pocketsphinx.last_scores)
 
 
+@pytest.mark.parametrize("voice, room", [("espeak-us", "clean"), ("espeak-gb", "hiss")])
+def test_a_help_said_with_a_dark_l_is_heard_as_help_in_the_safety_questions(pocketsphinx, grammar, voice, room):
+    """The model hears espeak's dark l as the vowel of "no": with only the dictionary's "help",
+    these were heard as "I do" (a yes, at 0.93) or rejected, and other "help"s as "no"."""
+    result = first_words(pocketsphinx, grammar, "yes_no", "help", voice, room)
+    assert result["intent"] == "help", (result, pocketsphinx.last_scores)
+
+
 @pytest.mark.parametrize("voice", ["flite-rms", "espeak-f2"])
 def test_the_pack_taken_off_is_not_heard_as_pain(pocketsphinx, grammar, voice):
     """With a bare "it's sore" among the pain sentences, "it's off" over a fan was heard as it."""

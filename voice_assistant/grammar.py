@@ -369,7 +369,7 @@ def _load_contexts(path: Path, intents: dict[str, Any]) -> tuple[dict[str, tuple
 
 
 def _load_pronunciations(path: Path) -> dict[str, str]:
-    """``word PH ON ES`` a line ("#" comments); a missing file means none."""
+    """``word PH ON ES`` a line ("#" comments), a word once; a missing file means none."""
     if not path.exists():
         return {}
     check_inside(path, path.parent)
@@ -386,6 +386,8 @@ def _load_pronunciations(path: Path) -> dict[str, str]:
         if len(parts) < 2 or bad:
             raise DataFileError(f"{path}:{number}: expected a word and its phones "
                                 f"({'unknown phone ' + bad[0] if bad else 'no phones'}; phones are ARPAbet, like S P AE Z M)")
+        if parts[0].lower() in found:
+            raise DataFileError(f"{path}:{number}: '{parts[0]}' is listed twice; give a word one pronunciation here")
         found[parts[0].lower()] = " ".join(parts[1:])
     return found
 

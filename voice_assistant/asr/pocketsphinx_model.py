@@ -36,7 +36,8 @@ the grammar's: made by scripts/free_decode_words.py from the model."""
 def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: Mapping[str, str],
             accented: frozenset[str] | set[str] = frozenset()) -> str:
     """Dictionary lines for ``words``: the dictionary's (with alternates), then the grammar's
-    own pronunciations for words the dictionary lacks, then how a British speaker says the
+    own pronunciations (the only one of a word the dictionary lacks, one more of a word it
+    has: "help" with its dark l heard as a vowel), then how a British speaker says the
     first pronunciation of each of ``accented`` where that differs, unless it would differ from
     a pronunciation of another of them only in its last consonant. (The British form of an
     American alternate, "forget" said F AO R G EH T, made F AO G EH T, which noise under a
@@ -50,8 +51,8 @@ def lexicon(words: frozenset[str] | set[str], dictionary: Path, pronunciations: 
             if word in words:
                 said.setdefault(word, []).append(phones.strip())
     for word, phones in pronunciations.items():
-        if word in words and word not in said:
-            said[word] = [phones]
+        if word in words and phones not in said.get(word, []):
+            said.setdefault(word, []).append(phones)
     american = {phones for word in accented & said.keys() for phones in said[word]}
     for word in accented & said.keys():
         variant = " ".join(british(word, said[word][0].split()))
