@@ -252,21 +252,16 @@ def test_grammar_mistakes_are_one_line_each(data_copy, old, new, problem):
     assert "internal error" not in result.stdout + result.stderr
 
 
-def test_a_bad_phone_in_the_pronunciations_is_one_line(data_copy):
+@pytest.mark.parametrize("lines, problem", [
+    ("wobble W AA B QQ L\n", "unknown phone QQ"),
+    ("wobble W AA B AH L\nwobble W AO B AH L\n", "'wobble' is listed twice"),  # the second would replace the first
+])
+def test_a_bad_line_in_the_pronunciations_is_one_line(data_copy, lines, problem):
     _, grammars_dir = data_copy
     with open(grammars_dir / "pronunciations.dict", "a") as file:
-        file.write("wobble W AA B QQ L\n")
+        file.write(lines)
     result = cli("check", "--grammars", str(grammars_dir))
-    assert result.returncode == 1 and "unknown phone QQ" in result.stdout
-
-
-def test_a_word_given_twice_in_the_pronunciations_is_one_line(data_copy):
-    """A second line would silently replace the first."""
-    _, grammars_dir = data_copy
-    with open(grammars_dir / "pronunciations.dict", "a") as file:
-        file.write("wobble W AA B AH L\nwobble W AO B AH L\n")
-    result = cli("check", "--grammars", str(grammars_dir))
-    assert result.returncode == 1 and "'wobble' is listed twice" in result.stdout
+    assert result.returncode == 1 and problem in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
