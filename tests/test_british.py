@@ -53,7 +53,7 @@ def test_the_lexicon_adds_the_british_form_of_the_first_pronunciation_only_for_t
 
 
 def test_a_pronunciation_the_grammar_gives_a_word_the_dictionary_has_is_one_more_way_of_saying_it(tmp_path):
-    """("help" with its dark l as a vowel); given twice, or as the dictionary has it, it is once."""
+    """("help" with its dark l as a vowel); one the dictionary already has is not added again."""
     dictionary = tmp_path / "words.dict"
     dictionary.write_text("help HH EH L P\nno N OW\n")
     lines = lexicon({"help", "no"}, dictionary, {"help": "HH EH OW P", "no": "N OW"}).splitlines()
